@@ -90,7 +90,7 @@ build/san/%.o: %.c | build/gen/embedded.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_SAN) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
 
-build/tests/test_%: build/san/tests/unit/test_%.o $(call SAN_OBJ,$(LIB_SRC))
+build/tests/test_%: build/san/tests/unit/test_%.o $(call SAN_OBJ,$(CORE_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(SANITIZE) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 

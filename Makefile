@@ -9,6 +9,7 @@
 # app/store (libpq) -> app/core (no Kore, no libpq).  app/cli -> store -> core.
 
 SHELL        := /bin/bash
+Q            := $(if $(V),,@)
 .SUFFIXES:
 .DELETE_ON_ERROR:
 
@@ -71,33 +72,40 @@ build/gen:
 
 build/rel/app/http/%.o: app/http/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_REL) $(KORE_FEATURES) -MMD -MP -c $< -o $@
+	@echo '  CC   $<'
+	$(Q)$(CC) $(CFLAGS_REL) $(KORE_FEATURES) -MMD -MP -c $< -o $@
 
 build/rel/%.o: %.c | build/gen/embedded.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_REL) -MMD -MP -c $< -o $@
+	@echo '  CC   $<'
+	$(Q)$(CC) $(CFLAGS_REL) -MMD -MP -c $< -o $@
 
 build/qujat.so: $(call REL_OBJ,$(LIB_SRC) $(API_SRC) $(HTTP_SRC))
-	$(CC) -shared -o $@ $^ $(PKG_LIBS)
+	@echo '  LD   $@'
+	$(Q)$(CC) -shared -o $@ $^ $(PKG_LIBS)
 
 bin/qujat: $(call REL_OBJ,$(LIB_SRC) $(CLI_SRC))
 	@mkdir -p bin
-	$(CC) -o $@ $^ $(PKG_LIBS)
+	@echo '  LD   $@'
+	$(Q)$(CC) -o $@ $^ $(PKG_LIBS)
 
 # --- sanitizer objects: every test binary --------------------------------------
 
 build/san/%.o: %.c | build/gen/embedded.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_SAN) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
+	@echo '  CC   $< (asan+ubsan)'
+	$(Q)$(CC) $(CFLAGS_SAN) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
 
 build/tests/test_%: build/san/tests/unit/test_%.o $(call SAN_OBJ,$(CORE_SRC))
 	@mkdir -p $(dir $@)
-	$(CC) $(SANITIZE) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+	@echo '  LD   $@'
+	$(Q)$(CC) $(SANITIZE) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
 $(INTEG_BIN): build/tests/%: build/san/tests/integration/%.o \
     $(call SAN_OBJ,$(LIB_SRC) $(TESTLIB_SRC))
 	@mkdir -p $(dir $@)
-	$(CC) $(SANITIZE) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+	@echo '  LD   $@'
+	$(Q)$(CC) $(SANITIZE) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
 # --- the two commands ---------------------------------------------------------
 

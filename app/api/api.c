@@ -1,0 +1,352 @@
+/*
+ * api.c: configuration, the route table, and the dispatcher that every
+ * request passes through (see api.h).
+ *
+ * Order of checks, each answering with problem+json and changing nothing:
+ * route (404/405) -> database connection (503) -> authentication (401) ->
+ * CSRF (403) -> media type and JSON body (415/400/413) -> handler, which
+ * validates fields (400/422) and authorises by role and scope (403).  A
+ * transaction left open by a failed handler is rolled back here.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/internal.h"
+#include "core/codec.h"
+#include "core/jsonin.h"
+#include "core/log.h"
+
+static struct api_config	cfg;	/* written once by api_init() */
+
+static const struct api_route routes[] = {
+	{ API_GET,	"/healthz",			h_healthz,
+	    R_PUBLIC | R_NODB },
+	{ API_GET,	"/readyz",			h_readyz,	R_PUBLIC },
+	{ API_POST,	"/api/session",			h_session_create,
+	    R_PUBLIC | R_JSON },
+	{ API_DELETE,	"/api/session",			h_session_delete, 0 },
+	{ API_GET,	"/api/me",			h_me,		0 },
+	{ API_GET,	"/api/units",			h_units_list,	0 },
+	{ API_GET,	"/api/tokens",			h_tokens_list,	0 },
+	{ API_POST,	"/api/tokens",			h_tokens_create, R_JSON },
+	{ API_DELETE,	"/api/tokens/{id}",		h_tokens_revoke, 0 },
+	{ API_GET,	"/api/admin/people",		h_people_list,	0 },
+	{ API_POST,	"/api/admin/people",		h_people_create, R_JSON },
+	{ API_GET,	"/api/admin/people/{id}",	h_people_get,	0 },
+	{ API_PATCH,	"/api/admin/people/{id}",	h_people_update, R_JSON },
+	{ API_POST,	"/api/admin/people/{id}/roles",	h_roles_grant,	R_JSON },
+	{ API_DELETE,	"/api/admin/people/{id}/roles/{id}", h_roles_revoke, 0 },
+	{ API_PUT,	"/api/test/clock",		h_test_clock,
+	    R_PUBLIC | R_JSON | R_TEST },
+};
+
+static const char *const method_names[] = {
+	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OTHER"
+};
+
+static int64_t
+env_int(const char *name, int64_t def, int64_t min, int64_t max, int *bad)
+{
+	const char	*v = getenv(name);
+	char		*end;
+	long long	 n;
+
+	if (v == NULL || *v == '\0')
+		return (def);
+	n = strtoll(v, &end, 10);
+	if (*end != '\0' || n < min || n > max) {
+		fprintf(stderr, "qujat: %s must be an integer in %lld..%lld\n",
+		    name, (long long)min, (long long)max);
+		*bad = 1;
+		return (def);
+	}
+	return (n);
+}
+
+int
+api_init(void)
+{
+	const char	*url = getenv("QUJAT_PUBLIC_URL");
+	const char	*tc = getenv("QUJAT_TEST_CLOCK");
+	int		 bad = 0;
+
+	cfg.secure_cookies = url != NULL && strncmp(url, "https://", 8) == 0;
+	cfg.test_clock = tc != NULL && strcmp(tc, "1") == 0;
+	cfg.session_idle = env_int("QUJAT_SESSION_IDLE", 1800, 60, 86400,
+	    &bad);
+	cfg.session_absolute = env_int("QUJAT_SESSION_ABSOLUTE", 43200, 300,
+	    30 * 86400, &bad);
+	cfg.throttle_account = (int)env_int("QUJAT_THROTTLE_ACCOUNT", 5, 1,
+	    1000, &bad);
+	cfg.throttle_address = (int)env_int("QUJAT_THROTTLE_ADDRESS", 50, 1,
+	    100000, &bad);
+	cfg.throttle_window = env_int("QUJAT_THROTTLE_WINDOW", 900, 10, 86400,
+	    &bad);
+	cfg.attachment_max = (size_t)env_int("QUJAT_ATTACHMENT_MAX",
+	    10 * 1024 * 1024, 1024, 100 * 1024 * 1024, &bad);
+	cfg.home = getenv("QUJAT_HOME") ? getenv("QUJAT_HOME") : ".";
+	cfg.var = getenv("QUJAT_VAR") ? getenv("QUJAT_VAR") : "var";
+	if (cfg.test_clock)
+		qj_log(QJ_LOG_WARN, "config",
+		    "QUJAT_TEST_CLOCK=1: the clock can be moved over HTTP");
+	return (bad ? -1 : 0);
+}
+
+const struct api_config *
+api_config(void)
+{
+	return (&cfg);
+}
+
+/* Matches `path` against `pattern`; fills numeric {id} segments. */
+static int
+route_match(const char *pattern, const char *path, int64_t *ids, int *nid)
+{
+	const char	*p = pattern, *s = path;
+	char		*end;
+	long long	 v;
+
+	*nid = 0;
+	while (*p != '\0' && *s != '\0') {
+		if (strncmp(p, "{id}", 4) == 0) {
+			if (!isdigit((unsigned char)*s) || *s == '0')
+				return (0);
+			v = strtoll(s, &end, 10);
+			if (end - s > 18 || *nid >= 4)
+				return (0);
+			ids[(*nid)++] = v;
+			s = end;
+			p += 4;
+			continue;
+		}
+		if (*p != *s)
+			return (0);
+		p++;
+		s++;
+	}
+	return (*p == '\0' && *s == '\0');
+}
+
+int
+api_is_inline(const struct api_req *req)
+{
+	return (req->method == API_GET && strcmp(req->path, "/healthz") == 0);
+}
+
+static const char *
+pick_lang(const char *accept)
+{
+	const char	*kk, *ru, *en;
+
+	if (accept == NULL)
+		return ("en");
+	kk = strcasestr(accept, "kk");
+	ru = strcasestr(accept, "ru");
+	en = strcasestr(accept, "en");
+	if (kk != NULL && (ru == NULL || kk < ru) && (en == NULL || kk < en))
+		return ("kk");
+	if (ru != NULL && (en == NULL || ru < en))
+		return ("ru");
+	return ("en");
+}
+
+static void
+set_request_id(struct api_req *req, struct api_resp *resp)
+{
+	const char	*in = req->request_id_in;
+	unsigned char	 raw[12];
+	size_t		 i, n;
+
+	if (in != NULL && (n = strlen(in)) > 0 && n < sizeof(resp->request_id)) {
+		for (i = 0; i < n; i++)
+			if (!isalnum((unsigned char)in[i]) && in[i] != '-')
+				break;
+		if (i == n) {
+			memcpy(resp->request_id, in, n + 1);
+			return;
+		}
+	}
+	if (qj_random(raw, sizeof(raw)) != QJ_OK)
+		memset(raw, 0, sizeof(raw));
+	qj_hex(raw, sizeof(raw), resp->request_id);
+}
+
+static int
+load_test_clock(struct api_ctx *ctx)
+{
+	PGresult	*res;
+	enum qj_err	 err;
+
+	err = qj_db_exec(ctx->db, &res,
+	    "SELECT offset_seconds FROM test_clock WHERE id = 1", NULL,
+	    &ctx->diag);
+	if (err != QJ_OK) {
+		reply_error(ctx, err, &ctx->diag);
+		return (-1);
+	}
+	qj_clock_set_offset(PQntuples(res) == 1 ? qj_db_i64(res, 0, 0) : 0);
+	PQclear(res);
+	return (0);
+}
+
+static int
+parse_json_body(struct api_ctx *ctx)
+{
+	const char	*ct = ctx->req->content_type;
+	enum qj_err	 err;
+
+	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0 ||
+	    (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ')) {
+		reply_problem(ctx, 415, "unsupported-media-type",
+		    "Content-Type", "the body must be application/json");
+		return (-1);
+	}
+	err = qj_json_parse_object(ctx->req->body, ctx->req->body_len,
+	    &ctx->json, &ctx->diag);
+	if (err != QJ_OK) {
+		reply_error(ctx, err, &ctx->diag);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+dispatch(struct api_ctx *ctx)
+{
+	const struct api_route	*r, *hit = NULL;
+	char			 allow[96] = "";
+	size_t			 i;
+
+	for (i = 0; i < QJ_NELEM(routes); i++) {
+		r = &routes[i];
+		if ((r->flags & R_TEST) && !cfg.test_clock)
+			continue;
+		if (!route_match(r->pattern, ctx->req->path, ctx->id, &ctx->nid))
+			continue;
+		if (r->method == ctx->req->method ||
+		    (r->method == API_GET && ctx->req->method == API_HEAD)) {
+			hit = r;
+			break;
+		}
+		if (strlen(allow) + 10 < sizeof(allow)) {
+			if (allow[0] != '\0')
+				strcat(allow, ", ");
+			strcat(allow, method_names[r->method]);
+		}
+	}
+	if (hit == NULL && allow[0] != '\0') {
+		api_resp_header(ctx->resp, "Allow", allow);
+		reply_problem(ctx, 405, "method-not-allowed", NULL,
+		    "%s is not allowed here; allowed: %s",
+		    method_names[ctx->req->method], allow);
+		return;
+	}
+	if (hit == NULL) {
+		reply_problem(ctx, 404, "not-found", NULL, "no such resource");
+		return;
+	}
+	if (!(hit->flags & R_NODB)) {
+		if ((ctx->db = qj_db_thread(&ctx->diag)) == NULL) {
+			reply_error(ctx, QJ_EDB, &ctx->diag);
+			return;
+		}
+		if (cfg.test_clock && load_test_clock(ctx) != 0)
+			return;
+	}
+	ctx->now = qj_now();
+	if (!(hit->flags & R_PUBLIC)) {
+		if (auth_resolve(ctx) != 0 || auth_check_csrf(ctx) != 0)
+			return;
+	}
+	if ((hit->flags & R_JSON) && parse_json_body(ctx) != 0)
+		return;
+	hit->handler(ctx);
+}
+
+void
+api_handle(struct api_req *req, struct api_resp *resp)
+{
+	struct api_ctx	ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.req = req;
+	ctx.resp = resp;
+	ctx.lang = pick_lang(req->accept_language);
+	qj_diag_clear(&ctx.diag);
+	qj_clock_set_offset(0);
+	set_request_id(req, resp);
+	resp->status = 0;
+
+	if (req->method == API_OTHER) {
+		reply_problem(&ctx, 405, "method-not-allowed", NULL,
+		    "this method is not supported");
+	} else
+		dispatch(&ctx);
+
+	if (ctx.db != NULL && qj_db_in_tx(ctx.db))
+		qj_db_rollback(ctx.db);
+	if (resp->status == 0)
+		reply_problem(&ctx, 500, "internal", NULL,
+		    "the handler produced no response");
+	if (ctx.json != NULL)
+		json_decref(ctx.json);
+	free(ctx.actor);
+	api_resp_header(resp, "X-Request-Id", resp->request_id);
+	api_resp_header(resp, "Cache-Control", "no-store");
+}
+
+void
+api_resp_init(struct api_resp *resp)
+{
+	memset(resp, 0, sizeof(*resp));
+}
+
+void
+api_resp_header(struct api_resp *resp, const char *name, const char *value)
+{
+	if (QJ_NEVER(resp->nheaders >= API_MAX_HEADERS))
+		return;
+	resp->hname[resp->nheaders] = strdup(name);
+	resp->hvalue[resp->nheaders] = strdup(value);
+	if (resp->hname[resp->nheaders] == NULL ||
+	    resp->hvalue[resp->nheaders] == NULL) {
+		free(resp->hname[resp->nheaders]);
+		free(resp->hvalue[resp->nheaders]);
+		return;
+	}
+	resp->nheaders++;
+}
+
+void
+api_resp_free(struct api_resp *resp)
+{
+	int	i;
+
+	for (i = 0; i < resp->nheaders; i++) {
+		free(resp->hname[i]);
+		free(resp->hvalue[i]);
+	}
+	qj_buf_free(&resp->body);
+	memset(resp, 0, sizeof(*resp));
+}
+
+void
+api_req_free(struct api_req *req)
+{
+	free(req->path);
+	free(req->query);
+	free(req->body);
+	free(req->content_type);
+	free(req->cookie);
+	free(req->authorization);
+	free(req->csrf_token);
+	free(req->idempotency_key);
+	free(req->if_match);
+	free(req->accept_language);
+	free(req->user_agent);
+	free(req->request_id_in);
+	memset(req, 0, sizeof(*req));
+}

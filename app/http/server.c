@@ -1,0 +1,258 @@
+/*
+ * server.c: the Kore module — the only file that includes Kore headers.
+ *
+ * One catch-all route hands every request to qj_http(), which copies what
+ * the API needs into a struct api_req, runs api_handle() on one of the
+ * worker's task threads, and writes the struct api_resp back when the task
+ * finishes.  Request code therefore runs plain sequential PostgreSQL
+ * transactions on its thread's own connection and never blocks the event
+ * loop (guide kore.md section 5: sync pgsql on the loop stalls a worker).
+ *
+ * Start-up work that touches files or the network (configuration, library
+ * initialisation, the schema check) happens in kore_parent_configure(),
+ * before the workers fork and install their seccomp filters.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/seccomp.h>
+#include <kore/tasks.h>
+
+#include "api/api.h"
+#include "core/log.h"
+#include "core/xmlsafe.h"
+#include "store/db.h"
+#include "store/migrate.h"
+
+int	qj_http(struct http_request *);
+int	qj_worker_init(int);
+void	kore_parent_configure(int, char **);
+
+/*
+ * Syscalls glibc 2.36, libpq, OpenSSL, libxml2 and the task threads need
+ * beyond Kore's own allow-list (guide kore.md section 7).
+ */
+KORE_SECCOMP_FILTER("qujat",
+	KORE_SYSCALL_ALLOW(newfstatat),
+	KORE_SYSCALL_DENY(clone3, ENOSYS),	/* glibc falls back to clone */
+	KORE_SYSCALL_ALLOW(rseq),
+	KORE_SYSCALL_ALLOW(getpeername),
+	KORE_SYSCALL_ALLOW(uname),
+	KORE_SYSCALL_ALLOW(mkdir),
+	KORE_SYSCALL_ALLOW(rename),
+	KORE_SYSCALL_ALLOW(fsync),
+	KORE_SYSCALL_ALLOW(fdatasync),
+	KORE_SYSCALL_ALLOW(fchmod),
+	KORE_SYSCALL_ALLOW(chmod),
+	KORE_SYSCALL_ALLOW(getdents64),
+	KORE_SYSCALL_ALLOW(statx),
+	KORE_SYSCALL_ALLOW(sched_yield),
+	KORE_SYSCALL_ALLOW(madvise),
+);
+
+struct job {
+	struct kore_task	task;		/* first: the entry casts back */
+	int			task_made;
+	struct api_req		req;
+	struct api_resp		resp;
+};
+
+static const char	*trusted_proxy;	/* QUJAT_TRUSTED_PROXY, or NULL */
+
+void
+kore_parent_configure(int argc, char **argv)
+{
+	struct qj_diag	 d;
+	struct qj_db	*db;
+	const char	*dsn = getenv("QUJAT_DB");
+	int		 version;
+
+	(void)argc;
+	(void)argv;
+	if (dsn == NULL || *dsn == '\0') {
+		fprintf(stderr, "qujat: QUJAT_DB is not set\n");
+		exit(1);
+	}
+	qj_xml_init();
+	if (api_init() != 0)
+		exit(1);
+	if (qj_db_connect(dsn, &db, &d) != QJ_OK) {
+		fprintf(stderr, "qujat: %s\n", d.detail);
+		exit(1);
+	}
+	if (qj_migrate_check(db, &version, &d) != QJ_OK) {
+		fprintf(stderr, "qujat: refusing to start: %s\n", d.detail);
+		qj_db_free(db);
+		exit(1);
+	}
+	if (version < qj_migrate_code_version())
+		qj_log(QJ_LOG_WARN, "startup", "database schema %d is behind "
+		    "code %d; /readyz will fail until `qujat migrate` runs",
+		    version, qj_migrate_code_version());
+	qj_db_free(db);
+	qj_db_set_dsn(dsn);
+	trusted_proxy = getenv("QUJAT_TRUSTED_PROXY");
+	qj_log(QJ_LOG_INFO, "startup", "schema=%d", version);
+}
+
+int
+qj_worker_init(int state)
+{
+	(void)state;
+	return (KORE_RESULT_OK);
+}
+
+static char *
+header_dup(struct http_request *req, const char *name)
+{
+	const char	*v;
+
+	if (!http_request_header(req, name, &v))
+		return (NULL);
+	return (strdup(v));
+}
+
+static enum api_method
+map_method(int m)
+{
+	switch (m) {
+	case HTTP_METHOD_GET:
+		return (API_GET);
+	case HTTP_METHOD_HEAD:
+		return (API_HEAD);
+	case HTTP_METHOD_POST:
+		return (API_POST);
+	case HTTP_METHOD_PUT:
+		return (API_PUT);
+	case HTTP_METHOD_PATCH:
+		return (API_PATCH);
+	case HTTP_METHOD_DELETE:
+		return (API_DELETE);
+	default:
+		return (API_OTHER);
+	}
+}
+
+static void
+client_address(struct http_request *req, char *out, size_t len)
+{
+	struct connection	*c = req->owner;
+	const char		*real;
+
+	out[0] = '\0';
+	if (c->family == AF_INET)
+		inet_ntop(AF_INET, &c->addr.ipv4.sin_addr, out, len);
+	else if (c->family == AF_INET6)
+		inet_ntop(AF_INET6, &c->addr.ipv6.sin6_addr, out, len);
+	else
+		snprintf(out, len, "unix");
+	/* Behind the TLS proxy, believe X-Real-IP from that proxy only. */
+	if (trusted_proxy != NULL && strcmp(out, trusted_proxy) == 0 &&
+	    http_request_header(req, "x-real-ip", &real) &&
+	    strlen(real) < len && strspn(real, "0123456789abcdef.:ABCDEF") ==
+	    strlen(real))
+		snprintf(out, len, "%s", real);
+}
+
+static int
+copy_request(struct http_request *req, struct api_req *ar)
+{
+	ar->method = map_method(req->method);
+	ar->path = strdup(req->path);
+	if (req->query_string != NULL)
+		ar->query = strdup(req->query_string);
+	/* After the body is read Kore rewinds the buffer: the length is in
+	 * http_body_length, not in the buffer's offset. */
+	if (req->http_body != NULL && req->http_body_length > 0) {
+		ar->body_len = req->http_body_length;
+		if ((ar->body = malloc(ar->body_len + 1)) == NULL)
+			return (-1);
+		memcpy(ar->body, req->http_body->data, ar->body_len);
+		ar->body[ar->body_len] = '\0';
+	}
+	ar->content_type = header_dup(req, "content-type");
+	ar->cookie = header_dup(req, "cookie");
+	ar->authorization = header_dup(req, "authorization");
+	ar->csrf_token = header_dup(req, "x-csrf-token");
+	ar->idempotency_key = header_dup(req, "idempotency-key");
+	ar->if_match = header_dup(req, "if-match");
+	ar->accept_language = header_dup(req, "accept-language");
+	ar->user_agent = header_dup(req, "user-agent");
+	ar->request_id_in = header_dup(req, "x-request-id");
+	client_address(req, ar->address, sizeof(ar->address));
+	return (ar->path == NULL ? -1 : 0);
+}
+
+static void
+send_response(struct http_request *req, struct api_resp *resp)
+{
+	int	i;
+
+	for (i = 0; i < resp->nheaders; i++)
+		http_response_header(req, resp->hname[i], resp->hvalue[i]);
+	http_response_header(req, "x-content-type-options", "nosniff");
+	if (resp->content_type != NULL)
+		http_response_header(req, "content-type", resp->content_type);
+	http_response(req, resp->status, resp->body.data, resp->body.len);
+}
+
+static int
+job_run(struct kore_task *t)
+{
+	struct job	*job = (struct job *)t;
+
+	api_handle(&job->req, &job->resp);
+	return (KORE_RESULT_OK);
+}
+
+static void
+job_free(struct http_request *req)
+{
+	struct job	*job = http_state_get(req);
+
+	if (job == NULL)
+		return;
+	if (job->task_made)
+		kore_task_destroy(&job->task);
+	api_req_free(&job->req);
+	api_resp_free(&job->resp);
+}
+
+int
+qj_http(struct http_request *req)
+{
+	struct job	*job;
+
+	if (!http_state_exists(req)) {
+		job = http_state_create(req, sizeof(*job), job_free);
+		api_resp_init(&job->resp);
+		if (copy_request(req, &job->req) != 0) {
+			http_response(req, 503, NULL, 0);
+			return (KORE_RESULT_OK);
+		}
+		if (api_is_inline(&job->req)) {
+			api_handle(&job->req, &job->resp);
+			send_response(req, &job->resp);
+			return (KORE_RESULT_OK);
+		}
+		kore_task_create(&job->task, job_run);
+		job->task_made = 1;
+		kore_task_bind_request(&job->task, req);
+		kore_task_run(&job->task);
+		return (KORE_RESULT_RETRY);
+	}
+	job = http_state_get(req);
+	if (kore_task_state(&job->task) != KORE_TASK_STATE_FINISHED) {
+		http_request_sleep(req);
+		return (KORE_RESULT_RETRY);
+	}
+	send_response(req, &job->resp);
+	return (KORE_RESULT_OK);
+}

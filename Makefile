@@ -30,7 +30,7 @@ CFLAGS_BASE   = $(WARN) $(DEFS) -Iapp -Ibuild/gen $(PKG_CFLAGS) -g
 CFLAGS_REL    = $(CFLAGS_BASE) -O2 -fPIC -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 SANITIZE     := -fsanitize=address,undefined -fno-sanitize-recover=all \
                 -fno-omit-frame-pointer
-CFLAGS_SAN    = $(CFLAGS_BASE) -O1 $(SANITIZE) -DQJ_TEST
+CFLAGS_SAN    = $(CFLAGS_BASE) -I. -O1 $(SANITIZE) -DQJ_TEST
 
 CORE_SRC     := $(sort $(wildcard app/core/*.c))
 STORE_SRC    := $(sort $(wildcard app/store/*.c))

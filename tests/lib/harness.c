@@ -1,0 +1,324 @@
+/*
+ * harness.c: see harness.h.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "tests/lib/harness.h"
+#include "store/migrate.h"
+
+struct harness H;
+
+static struct qj_db	*test_db;
+
+static void
+die(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "harness: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	harness_stop();
+	exit(2);
+}
+
+static int
+run(const char *cmd)
+{
+	int	st = system(cmd);
+
+	return (WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
+static int
+free_port(void)
+{
+	struct sockaddr_in	sa;
+	socklen_t		len = sizeof(sa);
+	int			fd, port;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
+		return (-1);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
+		close(fd);
+		return (-1);
+	}
+	port = ntohs(sa.sin_port);
+	close(fd);
+	return (port);
+}
+
+/* Writes a Kore configuration for `port` with paths inside `dir`. */
+static void
+write_conf(const char *dir, int port, const char *path)
+{
+	char	 cwd[512];
+	FILE	*f;
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL || (f = fopen(path, "w")) == NULL)
+		die("cannot write %s", path);
+	fprintf(f,
+	    "server plain {\n\tbind 127.0.0.1 %d\n\ttls no\n}\n"
+	    "load %s/build/qujat.so qj_worker_init\n"
+	    "workers 2\nworker_max_connections 512\n"
+	    "worker_death_policy restart\n"
+	    "pidfile %s/kore.pid\nhttp_body_max 12582912\n"
+	    "http_server_version qujat\ntask_threads 8\n"
+	    "domain * {\n\tattach plain\n\taccesslog %s/access.log\n"
+	    "\troute ^/ qj_http\n}\n", port, cwd, dir, dir);
+	fclose(f);
+}
+
+static pid_t
+spawn_kore(const char *conf, const char *dsn, const char *log)
+{
+	char	 cwd[512];
+	pid_t	 pid;
+	int	 fd;
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return (-1);
+	if ((pid = fork()) != 0)
+		return (pid);
+	if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644)) >= 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+		close(fd);
+	}
+	setenv("QUJAT_DB", dsn, 1);
+	setenv("QUJAT_HOME", cwd, 1);
+	setenv("QUJAT_VAR", H.root, 1);
+	setenv("QUJAT_TEST_CLOCK", "1", 1);
+	setenv("QUJAT_TRUSTED_PROXY", "127.0.0.1", 1);
+	setenv("QUJAT_THROTTLE_ADDRESS", "30", 1);
+	execlp("kore", "kore", "-f", "-n", "-r", "-c", conf, (char *)NULL);
+	_exit(127);
+}
+
+static size_t
+discard(void *p, size_t sz, size_t n, void *u)
+{
+	(void)p;
+	(void)u;
+	return (sz * n);
+}
+
+static int
+healthy(void)
+{
+	CURL	*c = curl_easy_init();
+	char	 url[128];
+	long	 code = 0;
+
+	snprintf(url, sizeof(url), "%s/readyz", H.base);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 1000L);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(c);
+	return (code == 200);
+}
+
+void
+harness_start(void)
+{
+	const char	*parent = getenv("QUJAT_TEST_ROOT");
+	struct qj_diag	 d;
+	char		 cmd[1024], conf[320], log[320];
+	int		 i, applied;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	snprintf(H.root, sizeof(H.root), "%s/it-XXXXXX",
+	    parent != NULL ? parent : "/tmp");
+	if (parent != NULL)
+		mkdir(parent, 0755);
+	if (mkdtemp(H.root) == NULL)
+		die("mkdtemp %s failed", H.root);
+	chmod(H.root, 0755);
+	snprintf(cmd, sizeof(cmd), "sh tools/pg.sh start %s/pg", H.root);
+	if (run(cmd) != 0)
+		die("%s failed", cmd);
+	snprintf(H.dsn, sizeof(H.dsn),
+	    "host=%s/pg/sock port=5433 dbname=qujat user=postgres", H.root);
+	if (qj_db_connect(H.dsn, &test_db, &d) != QJ_OK ||
+	    qj_migrate_apply(test_db, &applied, &d) != QJ_OK)
+		die("migrate: %s", d.detail);
+	snprintf(cmd, sizeof(cmd), "QUJAT_DB='%s' bin/qujat seed-demo "
+	    "--people tools/demo-people.tsv --out %s/demo-users.txt "
+	    ">/dev/null", H.dsn, H.root);
+	if (run(cmd) != 0)
+		die("%s failed", cmd);
+	if ((H.port = free_port()) < 0)
+		die("no free port%s", "");
+	snprintf(H.base, sizeof(H.base), "http://127.0.0.1:%d", H.port);
+	snprintf(conf, sizeof(conf), "%s/kore.conf", H.root);
+	snprintf(log, sizeof(log), "%s/kore.log", H.root);
+	write_conf(H.root, H.port, conf);
+	if ((H.kore = spawn_kore(conf, H.dsn, log)) < 0)
+		die("fork failed%s", "");
+	for (i = 0; i < 100 && !healthy(); i++)
+		usleep(100 * 1000);
+	if (i == 100)
+		die("Kore did not become ready; see %s", log);
+}
+
+void
+harness_stop(void)
+{
+	char	cmd[1024];
+	int	i, st;
+
+	if (H.kore > 0) {
+		kill(H.kore, SIGTERM);
+		for (i = 0; i < 100; i++) {
+			if (waitpid(H.kore, &st, WNOHANG) == H.kore)
+				break;
+			usleep(50 * 1000);
+		}
+		if (i == 100) {
+			kill(H.kore, SIGKILL);
+			waitpid(H.kore, &st, 0);
+		}
+		H.kore = 0;
+	}
+	if (test_db != NULL) {
+		qj_db_free(test_db);
+		test_db = NULL;
+	}
+	if (H.root[0] != '\0') {
+		snprintf(cmd, sizeof(cmd), "sh tools/pg.sh stop %s/pg", H.root);
+		(void)run(cmd);
+		if (getenv("QUJAT_KEEP_TEST_DIR") == NULL) {
+			snprintf(cmd, sizeof(cmd), "rm -rf %s", H.root);
+			(void)run(cmd);
+		} else
+			fprintf(stderr, "harness: kept %s\n", H.root);
+		H.root[0] = '\0';
+	}
+}
+
+const char *
+demo_password(const char *login)
+{
+	static char	pw[64];
+	char		path[320], line[512], *tab;
+	FILE		*f;
+
+	snprintf(path, sizeof(path), "%s/demo-users.txt", H.root);
+	if ((f = fopen(path, "r")) == NULL)
+		return (NULL);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if ((tab = strchr(line, '\t')) == NULL)
+			continue;
+		*tab = '\0';
+		if (strcmp(line, login) == 0) {
+			snprintf(pw, sizeof(pw), "%.*s",
+			    (int)strcspn(tab + 1, "\t\n"), tab + 1);
+			fclose(f);
+			return (pw);
+		}
+	}
+	fclose(f);
+	return (NULL);
+}
+
+struct qj_db *
+harness_db(void)
+{
+	struct qj_diag	d;
+
+	if (test_db == NULL && qj_db_connect(H.dsn, &test_db, &d) != QJ_OK)
+		die("db: %s", d.detail);
+	return (test_db);
+}
+
+int64_t
+db_int(const char *sql)
+{
+	PGresult	*res;
+	struct qj_diag	 d;
+	int64_t		 v;
+
+	if (qj_db_script(harness_db(), "SELECT 1", &d) != QJ_OK)
+		die("db: %s", d.detail);
+	res = PQexec(qj_db_conn(harness_db()), sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		fprintf(stderr, "db_int(%s): %s\n", sql,
+		    PQresultErrorMessage(res));
+		PQclear(res);
+		abort();
+	}
+	v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return (v);
+}
+
+void
+db_run(const char *sql)
+{
+	struct qj_diag	d;
+
+	if (qj_db_script(harness_db(), sql, &d) != QJ_OK) {
+		fprintf(stderr, "db_run(%s): %s\n", sql, d.detail);
+		abort();
+	}
+}
+
+int
+kore_exit_status(const char *dsn, int wait_ms, char *log, size_t loglen)
+{
+	char	 conf[320], logpath[320];
+	pid_t	 pid;
+	int	 st, i, port = free_port();
+	FILE	*f;
+	size_t	 n;
+
+	snprintf(conf, sizeof(conf), "%s/kore-other.conf", H.root);
+	snprintf(logpath, sizeof(logpath), "%s/kore-other.log", H.root);
+	unlink(logpath);
+	write_conf(H.root, port, conf);
+	/* Give the second instance its own pidfile. */
+	{
+		char	 cmd[1600];
+
+		snprintf(cmd, sizeof(cmd), "sed -i 's#%s/kore.pid#%s/kore2.pid#' "
+		    "%s", H.root, H.root, conf);
+		(void)run(cmd);
+	}
+	if ((pid = spawn_kore(conf, dsn, logpath)) < 0)
+		return (-2);
+	for (i = 0; i < wait_ms / 50; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			break;
+		usleep(50 * 1000);
+	}
+	if (i == wait_ms / 50) {
+		kill(pid, SIGTERM);
+		waitpid(pid, &st, 0);
+		st = -1;
+	} else
+		st = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+	if (log != NULL && loglen > 0 && (f = fopen(logpath, "r")) != NULL) {
+		n = fread(log, 1, loglen - 1, f);
+		log[n] = '\0';
+		fclose(f);
+	}
+	return (st);
+}

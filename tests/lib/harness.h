@@ -1,0 +1,50 @@
+/*
+ * harness.h: a throwaway Qujat for integration tests.
+ *
+ * harness_start() makes a temporary directory (under $QUJAT_TEST_ROOT when
+ * set, so tools/test.sh can clean up after a crash), starts a private
+ * PostgreSQL in it, migrates and seeds the demo university, and starts a
+ * real Kore with build/qujat.so on a free loopback port with the test clock
+ * enabled.  harness_stop() stops both and removes the directory.  Call
+ * both from main(), around srunner_run_all(): Check forks each test, and
+ * the children share the one server.
+ */
+#ifndef QJ_TEST_HARNESS_H
+#define QJ_TEST_HARNESS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "store/db.h"
+
+struct harness {
+	char	root[256];	/* temporary directory */
+	char	dsn[512];	/* libpq DSN of the test database */
+	int	port;		/* Kore's port */
+	pid_t	kore;		/* Kore's parent process */
+	char	base[64];	/* "http://127.0.0.1:<port>" */
+};
+
+extern struct harness H;
+
+void		 harness_start(void);
+void		 harness_stop(void);
+
+/* The demo password of `login` (from seed-demo's output). */
+const char	*demo_password(const char *login);
+
+/* A direct database connection for assertions (opened on first use). */
+struct qj_db	*harness_db(void);
+/* The single integer a query returns (e.g. "SELECT count(*) FROM x"). */
+int64_t		 db_int(const char *sql);
+/* Runs a statement; aborts the test on failure. */
+void		 db_run(const char *sql);
+
+/*
+ * Starts another Kore against `dsn` and returns its exit status if it exits
+ * within `wait_ms`, or -1 if it is still running (then it is killed).
+ */
+int		 kore_exit_status(const char *dsn, int wait_ms, char *log,
+		    size_t loglen);
+
+#endif

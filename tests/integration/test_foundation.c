@@ -146,6 +146,7 @@ START_TEST(t_login_throttled_per_account)
 	char		ra[32];
 	int		i;
 
+	set_clock(0);
 	login_as(&admin, "admin");
 	create_person(&admin, "throttle-me", "880101310008", "fpe",
 	    "correct horse battery");
@@ -206,6 +207,7 @@ START_TEST(t_session_idle_expiry)
 	struct tclient	c;
 	struct tresp	r;
 
+	set_clock(0);
 	login_as(&c, "registrar");
 	set_clock(1700);
 	ck_assert_int_eq(t_json(&c, "GET", "/api/me", NULL, &r), 200);
@@ -229,6 +231,7 @@ START_TEST(t_session_absolute_expiry)
 	struct tresp	r;
 	long long	t;
 
+	set_clock(0);
 	login_as(&c, "legal");
 	/* Active every 25 minutes: idle never ends it, 12 hours do. */
 	for (t = 1500; t < 43200; t += 1500) {

@@ -117,6 +117,10 @@ for x in forms/*.xsd; do
 	*)	problem=$(lint "$x")
 		[ -n "$problem" ] || problem=$(lint_form "$x" "$t") ;;
 	esac
+	if [ -z "$problem" ] &&
+	    xmllint --noout --schema "$x" - <<<'<x/>' 2>&1 | grep -q 'failed to compile'; then
+		problem="does not compile: $(xmllint --noout --schema "$x" - <<<'<x/>' 2>&1 | head -n 1)"
+	fi
 	if [ -n "$problem" ]; then bad "$x: $problem"; else ok "$x"; fi
 	[ "$t" = common ] && continue
 
@@ -141,10 +145,10 @@ for x in forms/*.xsd; do
 		rule-*)
 			id=${kind#rule-}
 			if [ $schema = fail ]; then bad "$f: expected schema-valid (rule test): $firsterr"; continue; fi
-			failed=" $(rules_fail "$x" "$f")"
-			case $failed in
+			failed=$(rules_fail "$x" "$f")
+			case " $failed" in
 			*" $id "*) ok "$f (rule $id fails as expected)" ;;
-			*) bad "$f: expected rule $id to fail; failing rules:${failed:- none}" ;;
+			*) bad "$f: expected rule $id to fail; failing rules: ${failed:-none}" ;;
 			esac ;;
 		*)
 			bad "$f: unknown sample kind '$kind' (valid, valid-*, invalid-*, rule-*)" ;;

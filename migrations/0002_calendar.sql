@@ -30,9 +30,9 @@ CREATE TABLE calendar_day (
 	name_ru		text NOT NULL,
 	name_en		text NOT NULL,
 	source		text NOT NULL,
-	updated_by	bigint NULL,	-- person who last edited the row; NULL
-					-- for seed data (no FK: people live in
-					-- another migration)
+	updated_by	bigint NULL REFERENCES person (id),
+					-- who last edited the row; NULL for
+					-- seed data
 	updated_at	timestamptz NOT NULL DEFAULT now(),
 	CHECK (working = (kind = 'transfer-working-day'))
 );

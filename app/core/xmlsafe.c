@@ -60,11 +60,25 @@ silent_error(void *ctx, const char *msg, ...)
 static int
 tree_depth_ok(xmlNodePtr n, int depth)
 {
-	if (depth > QJ_XML_MAX_DEPTH)
-		return (0);
 	for (; n != NULL; n = n->next)
 		if (n->type == XML_ELEMENT_NODE &&
-		    !tree_depth_ok(n->children, depth + 1))
+		    (depth > QJ_XML_MAX_DEPTH ||
+		    !tree_depth_ok(n->children, depth + 1)))
+			return (0);
+	return (1);
+}
+
+/* UTF-16/32 announce themselves by a BOM or by NUL bytes up front. */
+static int
+looks_utf8(const unsigned char *p, size_t len)
+{
+	size_t	i;
+
+	if (len >= 2 && ((p[0] == 0xff && p[1] == 0xfe) ||
+	    (p[0] == 0xfe && p[1] == 0xff)))
+		return (0);
+	for (i = 0; i < len && i < 4; i++)
+		if (p[i] == 0)
 			return (0);
 	return (1);
 }
@@ -88,6 +102,9 @@ qj_xml_parse(const void *data, size_t len, size_t max_bytes, xmlDocPtr *out,
 	if (len == 0 || len > 0x7fffffff)
 		return (qj_fail(d, QJ_EINVAL, "xml-malformed", "",
 		    "XML document is empty"));
+	if (!looks_utf8(data, len))
+		return (qj_fail(d, QJ_EINVAL, "xml-encoding", "",
+		    "XML in UTF-16 or UTF-32 is refused; use UTF-8"));
 	if ((ctxt = xmlNewParserCtxt()) == NULL)
 		return (QJ_ENOMEM);
 	ctxt->_private = &fl;

@@ -5,10 +5,11 @@
  * archive entry) goes through qj_xml_parse().  It parses from memory with
  * XML_PARSE_NONET and nothing else (no entity substitution, no DTD loading,
  * no XInclude, no HUGE), stops at the first DOCTYPE declaration (so entity
- * payloads are never expanded), refuses a declared encoding other than
- * UTF-8, and enforces a byte and a depth limit.  qj_xml_init() must run once,
- * before any thread is started: it installs an external entity loader that
- * loads nothing.
+ * payloads are never expanded), refuses any encoding but UTF-8 (declared,
+ * or UTF-16/32 recognised by a BOM or NUL bytes), and enforces a byte and a
+ * depth limit (QJ_XML_MAX_DEPTH nested elements are allowed).  qj_xml_init()
+ * must run once, before any thread is started: it installs an external
+ * entity loader that loads nothing.
  */
 #ifndef QJ_XMLSAFE_H
 #define QJ_XMLSAFE_H

@@ -1,0 +1,242 @@
+/*
+ * xades.h: electronic signatures of Qujat documents (SPEC section 3).
+ *
+ * Format: detached XAdES baseline B-B (ETSI EN 319 132-1) over XMLDSig, one
+ * signature document per signer:
+ *
+ *   ds:Signature Id="sig-X"
+ *     ds:SignedInfo: exc-c14n, rsa-sha256 or ecdsa-sha256 (from the key),
+ *       Reference Id="ref-doc-X" URI="<document URI>" (SHA-256 over the raw
+ *       stored bytes, no transforms), Reference
+ *       Type="http://uri.etsi.org/01903#SignedProperties" URI="#xades-X"
+ *       (exc-c14n, SHA-256)
+ *     ds:SignatureValue (RSA PKCS#1 v1.5, or ECDSA r||s of fixed width)
+ *     ds:KeyInfo/ds:X509Data/ds:X509Certificate: the signer certificate
+ *     ds:Object/xades:QualifyingProperties Target="#sig-X"/SignedProperties:
+ *       SigningTime, SigningCertificateV2 (SHA-256 of the certificate,
+ *       IssuerSerialV2), SignerRoleV2/ClaimedRoles, DataObjectFormat
+ *       (text/xml) for ref-doc-X, CommitmentTypeIndication.
+ *
+ * Two-phase signing keeps private keys off the server: qj_xades_prepare()
+ * returns a skeleton (stored server-side) and the exact bytes the client
+ * signs; qj_xades_complete() inserts the client's signature value and runs
+ * the full verification below.
+ *
+ * Verification (qj_xades_verify(), qj_xades_verify_enveloped(), used alike
+ * by the server and `qujat verify-signature`) applies one policy, in this
+ * order; the first failure is returned:
+ *   1. XML through qj_xml_parse() only (size limit, no DOCTYPE/entities);
+ *   2. exactly one ds:Signature (counted by namespace URI), in the right
+ *      place: the root element (detached) or the last child of the root
+ *      (enveloped); no ds:Object besides the XAdES one; unique Id values;
+ *   3. SignedInfo: allow-listed c14n (exc-c14n, c14n 1.0 with or without
+ *      comments) and SignatureMethod (rsa- or ecdsa-sha256/384/512);
+ *      exactly the expected References (detached: one data reference with
+ *      the expected URI and no transforms, plus one SignedProperties
+ *      reference to the SignedProperties inside this signature; enveloped:
+ *      one URI="" with enveloped-signature and an allowed c14n), digests
+ *      SHA-256/384/512;
+ *   4. KeyInfo: one X509Data with X509Certificate elements only (no
+ *      KeyValue, KeyName, RetrievalMethod...);
+ *   5. XAdES: Target is this signature's Id, SigningTime present and
+ *      parseable (not in the future), DataObjectFormat for the data
+ *      reference, one CommitmentTypeIndication naming one of the three
+ *      commitments, SigningCertificateV2 matches the signer certificate;
+ *   6. the signer's key is allowed and matches the SignatureMethod;
+ *   7. trust.c: chain to our anchors with CRLs, validity, key usage, at the
+ *      verification time;
+ *   8. xmlsec (key from X509Data only, transforms allow-listed, URIs served
+ *      only from the caller's bytes): ctx->status and every reference;
+ *      the key that verified must be the checked certificate's key;
+ *   9. binding: the certificate's IIN (and BIN) must be the expected ones,
+ *      and the commitment the expected one.
+ *
+ * Diagnostic slugs (struct qj_diag.type).  Signature failures are
+ * QJ_EUNPROC; unparseable XML is QJ_EINVAL; an over-size input QJ_ELIMIT.
+ *   xml-malformed      not well-formed XML (QJ_EINVAL)
+ *   xml-doctype        a DOCTYPE (DTD, entities, XXE, billion laughs)
+ *   xml-encoding       a declared encoding other than UTF-8
+ *   xml-depth          nesting too deep
+ *   xml-too-large      over the byte limit (QJ_ELIMIT)
+ *   sig-malformed      not a usable XMLDSig structure
+ *   sig-count          not exactly one ds:Signature
+ *   sig-wrapping       signature misplaced, foreign content in ds:Object,
+ *                      duplicate Id values (wrapping attacks)
+ *   sig-references     References other than exactly the expected ones
+ *   sig-transform      a transform or c14n method outside the allow-list
+ *   sig-algorithm      signature or digest algorithm outside the
+ *                      allow-list (SHA-1, MD5, HMAC...), a SignatureMethod
+ *                      that does not fit the key, or a certificate in the
+ *                      chain signed with a weak digest
+ *   sig-weak-key       signer key not RSA >= 2048 or EC P-256/P-384
+ *   sig-key-source     the key is not given as exactly one X509Data
+ *                      certificate (KeyValue, KeyName...), or xmlsec used
+ *                      another key than the checked certificate's
+ *   sig-digest         the signed document was changed
+ *   sig-value          the SignatureValue does not verify
+ *   sig-chain          no path to a trust anchor (unknown or look-alike CA)
+ *   sig-revoked        a certificate of the chain is revoked
+ *   sig-crl-missing    no usable CRL for a certificate of the chain
+ *   sig-crl-stale      the CRL's nextUpdate is before the verification time
+ *   sig-cert-expired   a certificate had expired at the verification time
+ *   sig-cert-not-yet-valid  ... was not yet valid at that time
+ *   sig-key-usage      keyUsage lacks digitalSignature/nonRepudiation
+ *   sig-signer         the certificate is not the expected person's
+ *                      (IIN) or organisation's (BIN)
+ *   sig-commitment     CommitmentTypeIndication missing, unknown, or not
+ *                      the expected one
+ *   sig-xades          a SignedProperties problem (Target, SigningTime,
+ *                      SigningCertificateV2, DataObjectFormat, changed
+ *                      after signing)
+ *
+ * Threads: call qj_sig_init() once at start-up before any thread; then
+ * every function here is thread-safe, with one struct qj_trust shared by
+ * all threads.
+ */
+#ifndef QJ_XADES_H
+#define QJ_XADES_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "core/buf.h"
+#include "core/qj.h"
+#include "core/trust.h"
+
+#define QJ_XADES_NS		"http://uri.etsi.org/01903/v1.3.2#"
+#define QJ_SIG_DS_NS		"http://www.w3.org/2000/09/xmldsig#"
+
+enum qj_commitment {
+	QJ_COMMIT_ANY = 0,	/* verify: any of the three below */
+	QJ_COMMIT_APPROVAL,	/* ProofOfApproval: a visa or endorsement */
+	QJ_COMMIT_ORIGIN,	/* ProofOfOrigin: the signatory */
+	QJ_COMMIT_RECEIPT,	/* ProofOfReceipt: a learner acknowledges */
+};
+
+/* "http://uri.etsi.org/01903/v1.2.2#ProofOfApproval" etc.; NULL for ANY. */
+const char	*qj_commitment_uri(enum qj_commitment);
+
+/*
+ * Initialises libxml2 (qj_xml_init()), xmlsec and its OpenSSL backend once,
+ * replaces xmlsec's IO callbacks (no file or network access) and its error
+ * output.  Call at start-up before starting threads; later calls do
+ * nothing.
+ */
+void		 qj_sig_init(void);
+
+/* --- two-phase signing ---------------------------------------------------- */
+
+struct qj_sig_prepared {
+	char		*skeleton;	/* owned: the signature without value */
+	size_t		 skeleton_len;
+	unsigned char	*tbs;		/* owned: exc-c14n SignedInfo to sign */
+	size_t		 tbs_len;
+	const char	*sig_method;	/* static: SignatureMethod URI */
+	const char	*hash;		/* static: "SHA-256", what the client
+					   hashes tbs with before signing */
+	char		 sig_id[40];	/* the Signature's Id */
+};
+
+/*
+ * Builds the signature skeleton for `doc` (the exact stored bytes) at
+ * `doc_uri`, signed by `cert` with `commitment` (not ANY), claimed `role`
+ * (UTF-8, may be NULL or "") and SigningTime `signing_time`.  The
+ * SignatureMethod follows the key: rsa-sha256 or ecdsa-sha256.  No trust
+ * decision is made here (complete() makes all of them; callers that want
+ * to fail early call qj_trust_verify() first).  On failure `out` is
+ * untouched: QJ_EINVAL (bad arguments, "sig-prepare"), QJ_EUNPROC
+ * "sig-weak-key" (a key type that cannot sign XMLDSig here), QJ_ENOMEM.
+ */
+enum qj_err	 qj_xades_prepare(const void *doc, size_t doc_len,
+		    const char *doc_uri, X509 *cert, enum qj_commitment,
+		    const char *role, time_t signing_time,
+		    struct qj_sig_prepared *out, struct qj_diag *);
+void		 qj_sig_prepared_free(struct qj_sig_prepared *);
+
+/* What the verifier must find; zero-initialise and fill what applies. */
+struct qj_sig_expect {
+	const void	*doc;		/* detached: the stored bytes; enveloped:
+					   optional, compared after c14n */
+	size_t		 doc_len;
+	const char	*doc_uri;	/* detached: the Reference URI; NULL
+					   accepts any URI (the CLI's --data) */
+	const char	*iin;		/* required signer IIN, or NULL */
+	const char	*bin;		/* required organisation BIN, or NULL */
+	enum qj_commitment commitment;	/* required, or QJ_COMMIT_ANY */
+	time_t		 at;		/* check the certificate at this time;
+					   0: at the SigningTime (XAdES), at
+					   `now` (no SigningTime) */
+	time_t		 now;		/* the current time; 0: time(NULL) */
+	size_t		 max_bytes;	/* signature XML limit; 0: default */
+	int		 keep_signed_info; /* fill result.signed_info */
+};
+
+struct qj_sig_result {
+	struct qj_signer	signer;		/* the verified signer */
+	time_t			signing_time;	/* 0 if the format has none */
+	time_t			checked_at;	/* when the chain was checked */
+	enum qj_commitment	commitment;	/* ANY if the format has none */
+	char			role[256];	/* first ClaimedRole, or "" */
+	char			uri[512];	/* detached: the data URI */
+	const char		*sig_method;	/* static: SignatureMethod URI */
+	struct qj_buf		signed_bytes;	/* enveloped: the canonical
+						   document that was digested
+						   (signature removed) */
+	struct qj_buf		signed_info;	/* canonical SignedInfo as
+						   xmlsec computed it, when
+						   keep_signed_info */
+};
+
+void		 qj_sig_result_free(struct qj_sig_result *);
+
+/*
+ * Inserts the client's signature value into `skeleton` and verifies the
+ * result with qj_xades_verify().  RSA: the raw PKCS#1 v1.5 signature (as
+ * long as the modulus).  ECDSA: r||s, each half as long as the group order
+ * (XMLDSig); a DER ECDSA-Sig-Value (what OpenSSL, Java and WebCrypto's
+ * "DER" exports produce) is also accepted and converted: input that parses
+ * as strict DER SEQUENCE { INTEGER r, INTEGER s } with nothing left over is
+ * DER, anything else must be exactly r||s.  On success `signed_xml`
+ * receives the complete signature document and `res` (may be NULL) the
+ * verification result; on failure neither is touched.
+ */
+enum qj_err	 qj_xades_complete(struct qj_trust *, const char *skeleton,
+		    size_t skeleton_len, const void *sigval, size_t sigval_len,
+		    const struct qj_sig_expect *, struct qj_buf *signed_xml,
+		    struct qj_sig_result *res, struct qj_diag *);
+
+/*
+ * complete() without the verification: for tests and tools that need to
+ * build signatures the policy refuses.  Never use its output unverified.
+ */
+enum qj_err	 qj_xades_assemble(const char *skeleton, size_t skeleton_len,
+		    const void *sigval, size_t sigval_len,
+		    struct qj_buf *signed_xml, struct qj_diag *);
+
+/* --- verification ----------------------------------------------------------- */
+
+/* Detached XAdES signature `xml` over expect->doc (see the list above). */
+enum qj_err	 qj_xades_verify(struct qj_trust *, const void *xml,
+		    size_t len, const struct qj_sig_expect *,
+		    struct qj_sig_result *, struct qj_diag *);
+
+/*
+ * An enveloped signature in NCALayer's format (C14N 1.0 SignedInfo, one
+ * Reference URI="" with enveloped-signature + C14N#WithComments, RSA-SHA256,
+ * X509Certificate in KeyInfo, ds:Signature the last child of the root).
+ * res->signed_bytes receives the canonical bytes that were digested: the
+ * document without the signature.  If expect->doc is set, it is parsed and
+ * canonicalised the same way and must be identical (else sig-digest).
+ * expect->doc_uri must be NULL.
+ */
+enum qj_err	 qj_xades_verify_enveloped(struct qj_trust *, const void *xml,
+		    size_t len, const struct qj_sig_expect *,
+		    struct qj_sig_result *, struct qj_diag *);
+
+/* Converts a DER ECDSA signature to r||s of 2*half bytes; -1 if not DER. */
+int		 qj_ecdsa_der_to_raw(const unsigned char *der, size_t der_len,
+		    size_t half, unsigned char *raw);
+
+#endif

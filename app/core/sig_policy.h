@@ -65,12 +65,20 @@ struct sig_parts {
 };
 
 /*
+ * Turns the DER of one X509Certificate into a certificate the caller then
+ * owns (X509_free); non-zero if it is not one.  NULL in sig_policy_check()
+ * means plain d2i_X509().
+ */
+typedef int	(*sig_cert_fn)(void *arg, const unsigned char *der,
+		    size_t len, X509 **out);
+
+/*
  * QJ_OK with `p` filled (free with sig_parts_free()), or QJ_EUNPROC with
  * a sig-* slug.  `expect_uri` NULL accepts any data URI (detached mode).
  */
 enum qj_err	sig_policy_check(xmlDocPtr, enum sig_mode,
-		    const char *expect_uri, struct sig_parts *p,
-		    struct qj_diag *);
+		    const char *expect_uri, sig_cert_fn, void *cert_arg,
+		    struct sig_parts *p, struct qj_diag *);
 void		sig_parts_free(struct sig_parts *);
 
 /* The allowed digest algorithm for `uri`, or NULL. */

@@ -46,6 +46,7 @@ struct sig_call {
 	size_t			 len;
 	int			 reason;	/* first specific xmlsec error */
 	int			 unserved;	/* a URI we do not serve was asked */
+	int			 keyinfo;	/* an error while finding the key */
 	char			 msg[200];
 };
 
@@ -57,6 +58,7 @@ struct sig_cursor {
 static _Thread_local struct sig_call	*sig_current;
 static pthread_once_t			 sig_once = PTHREAD_ONCE_INIT;
 static int				 sig_init_ok;
+static EVP_MD				*sig_md_sha256;	/* set once */
 
 /* --- IO callbacks: the caller's document, nothing else ------------------- */
 
@@ -124,6 +126,9 @@ sig_xmlsec_error(const char *file, int line, const char *func,
 		    func != NULL ? func : "?", reason, msg != NULL ? msg : "");
 		return;
 	}
+	/* xmlSecKeyInfoNodeRead, xmlSecKeysMngrGetKey, ...KeyInfoNode... */
+	if (func != NULL && strstr(func, "Key") != NULL)
+		c->keyinfo = 1;
 	/* Keep the first specific reason: deeper calls report first. */
 	if (c->reason != 0 && c->reason != XMLSEC_ERRORS_R_XMLSEC_FAILED)
 		return;
@@ -158,6 +163,10 @@ sig_init_once(void)
 		qj_log(QJ_LOG_ERR, "sig-init", "cannot register IO callbacks");
 		return;
 	}
+	if ((sig_md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL) {
+		qj_log(QJ_LOG_ERR, "sig-init", "no SHA-256 in OpenSSL");
+		return;
+	}
 	/* Last: the crypto initialisation above resets it. */
 	xmlSecErrorsSetCallback(sig_xmlsec_error);
 	ERR_clear_error();
@@ -168,6 +177,13 @@ void
 sig_xmlsec_init(void)
 {
 	pthread_once(&sig_once, sig_init_once);
+}
+
+const EVP_MD *
+sig_sha256(void)
+{
+	sig_xmlsec_init();
+	return (sig_md_sha256 != NULL ? sig_md_sha256 : EVP_sha256());
 }
 
 /* --- keys manager ----------------------------------------------------------- */
@@ -281,10 +297,16 @@ sig_ctx_restrict(xmlSecDSigCtxPtr ctx, int detached)
 	ctx->keyInfoReadCtx.flags |=
 	    XMLSEC_KEYINFO_FLAGS_STOP_ON_UNKNOWN_CHILD |
 	    XMLSEC_KEYINFO_FLAGS_X509DATA_STOP_ON_UNKNOWN_CHILD |
-	    XMLSEC_KEYINFO_FLAGS_X509DATA_STOP_ON_INVALID_CERT |
-	    /* trust.c validated this very certificate; see the header. */
-	    XMLSEC_KEYINFO_FLAGS_X509DATA_DONT_VERIFY_CERTS;
-	ctx->flags |= XMLSEC_DSIG_FLAGS_IGNORE_MANIFESTS;
+	    XMLSEC_KEYINFO_FLAGS_X509DATA_STOP_ON_INVALID_CERT;
+	/*
+	 * "#id" References resolve by xmlGetID() to the element and its
+	 * subtree without comments: what the XPointer bare name means
+	 * (XMLDSig 4.4.3.3), without building an XPath context for it.  Ids
+	 * are unique (sig_policy.c) and the one "#id" allowed names our
+	 * SignedProperties; xpointer(...) forms keep the XPointer path.
+	 */
+	ctx->flags |= XMLSEC_DSIG_FLAGS_IGNORE_MANIFESTS |
+	    XMLSEC_DSIG_FLAGS_USE_VISA3D_HACK;
 	ctx->enabledReferenceUris = detached ?
 	    (xmlSecTransformUriTypeSameDocument |
 	    xmlSecTransformUriTypeRemote) : xmlSecTransformUriTypeEmpty;
@@ -300,6 +322,10 @@ sig_xmlsec_fail(struct sig_call *c, struct qj_diag *d)
 		return (qj_fail(d, QJ_EUNPROC, "sig-references", "Reference",
 		    "a Reference URI is not the document given for "
 		    "verification, and nothing else is ever read"));
+	if (c->keyinfo)
+		return (qj_fail(d, QJ_EUNPROC, "sig-key-source", "KeyInfo",
+		    "xmlsec found no acceptable key (X509Data only) (reason "
+		    "%d: %s)", c->reason, c->msg));
 	switch (c->reason) {
 	case XMLSEC_ERRORS_R_KEY_NOT_FOUND:
 	case XMLSEC_ERRORS_R_KEY_DATA_NOT_FOUND:
@@ -377,31 +403,29 @@ sig_check_status(struct sig_xmlsec_run *r, xmlSecDSigCtxPtr ctx,
 	return (QJ_OK);
 }
 
-/* The key that verified, and the certificate xmlsec took it from. */
-static enum qj_err
-sig_take_key(struct sig_xmlsec_run *r, xmlSecDSigCtxPtr ctx,
-    struct qj_diag *d)
+/* An xmlsec key holding a reference to `pkey` (public). */
+static xmlSecKeyPtr
+sig_key_new(EVP_PKEY *pkey)
 {
-	xmlSecKeyDataPtr	value, x509;
-	EVP_PKEY		*pkey;
-	X509			*cert;
+	xmlSecKeyDataPtr	data;
+	xmlSecKeyPtr		key;
 
-	if (ctx->signKey == NULL ||
-	    (value = xmlSecKeyGetValue(ctx->signKey)) == NULL ||
-	    (pkey = xmlSecOpenSSLEvpKeyDataGetEvp(value)) == NULL ||
-	    (x509 = xmlSecKeyGetData(ctx->signKey,
-	    xmlSecOpenSSLKeyDataX509Id)) == NULL ||
-	    (cert = xmlSecOpenSSLKeyDataX509GetKeyCert(x509)) == NULL)
-		return (qj_fail(d, QJ_EUNPROC, "sig-key-source", "KeyInfo",
-		    "the verifying key did not come from an X509Data "
-		    "certificate"));
 	if (EVP_PKEY_up_ref(pkey) != 1)
-		return (QJ_ENOMEM);
-	r->key = pkey;
-	if (X509_up_ref(cert) != 1)
-		return (QJ_ENOMEM);
-	r->cert = cert;
-	return (QJ_OK);
+		return (NULL);
+	if ((data = xmlSecOpenSSLEvpKeyAdopt(pkey)) == NULL) {
+		EVP_PKEY_free(pkey);
+		return (NULL);
+	}
+	if ((key = xmlSecKeyCreate()) == NULL) {
+		xmlSecKeyDataDestroy(data);
+		return (NULL);
+	}
+	if (xmlSecKeySetValue(key, data) < 0) {
+		xmlSecKeyDataDestroy(data);
+		xmlSecKeyDestroy(key);
+		return (NULL);
+	}
+	return (key);
 }
 
 enum qj_err
@@ -425,6 +449,9 @@ sig_xmlsec_verify(struct sig_xmlsec_run *r, struct qj_diag *d)
 	if ((ctx = xmlSecDSigCtxCreate(r->mngr)) == NULL ||
 	    sig_ctx_restrict(ctx, r->detached) < 0)
 		goto out;
+	if (r->key != NULL && (ctx->signKey = sig_key_new(r->key)) == NULL)
+		goto out;
+	ctx->keyInfoReadCtx.certsVerificationTime = r->at;
 	if (r->keep_digested)
 		ctx->flags |= XMLSEC_DSIG_FLAGS_STORE_SIGNEDINFO_REFERENCES;
 	if (r->keep_signed_info)
@@ -438,8 +465,7 @@ sig_xmlsec_verify(struct sig_xmlsec_run *r, struct qj_diag *d)
 		err = sig_xmlsec_fail(&call, d);
 		goto out;
 	}
-	if ((err = sig_check_status(r, ctx, d)) != QJ_OK ||
-	    (err = sig_take_key(r, ctx, d)) != QJ_OK)
+	if ((err = sig_check_status(r, ctx, d)) != QJ_OK)
 		goto out;
 	if (r->keep_signed_info &&
 	    (err = sig_copy_membuf(ctx->preSignMemBufMethod,
@@ -464,10 +490,6 @@ out:
 void
 sig_xmlsec_run_free(struct sig_xmlsec_run *r)
 {
-	EVP_PKEY_free(r->key);
-	X509_free(r->cert);
-	r->key = NULL;
-	r->cert = NULL;
 	qj_buf_free(&r->signed_info);
 	qj_buf_free(&r->digested);
 }

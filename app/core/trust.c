@@ -7,19 +7,22 @@
  * time.  Called by xades.c for every signature verification, by the CLI,
  * and by the API layer (which may check a certificate before "prepare").
  *
- * Invariant: after qj_trust_freeze() nothing but the memo changes, every CRL
+ * Invariant: after qj_trust_freeze() nothing but the memos change, every CRL
  * has been checked once against the CA certificate that issued it, and the
- * memo only ever records a verdict that X509_verify_cert() with
+ * verdict memo only ever records what X509_verify_cert() with
  * CRL_CHECK|CRL_CHECK_ALL plus the explicit freshness and algorithm checks
  * returned for the same certificates, valid for a time window inside which
  * that verdict cannot change (all certificates valid, the one CRL per issuer
  * fresh).
  *
- * Load: one verification per signature, several per second per thread.  A
+ * Load: one verification per signature, many per second per thread.  A
  * cold path validation with this project's RSA-3072/4096 CAs costs four RSA
  * verifications with large keys (two certificates, two CRLs), roughly ten
- * RSA-2048 verifications; the memo turns the common case (the same signer
- * again, before the CRLs expire) into a hash lookup.
+ * RSA-2048 verifications, and OpenSSL 3.0 spends more than one RSA
+ * verification just decoding a certificate's public key.  So two small
+ * locked memos turn the common case (the same signer again, before a
+ * certificate or CRL runs out) into hash lookups: parsed certificates with
+ * their identity, and chain verdicts with the time window they hold for.
  */
 #include <dirent.h>
 #include <pthread.h>
@@ -42,6 +45,7 @@
 #include "core/trust.h"
 
 #define TRUST_MEMO_SLOTS	256	/* power of two */
+#define TRUST_CERT_SLOTS	256	/* power of two */
 #define TRUST_MAX_DEPTH		6	/* leaf, intermediates, anchor */
 #define TRUST_RSA_MIN_BITS	2048
 #define TRUST_RSA_MAX_BITS	16384
@@ -58,6 +62,14 @@ struct trust_memo {
 	int		used;
 };
 
+/* A parsed certificate, by the SHA-256 of its DER. */
+struct trust_cert {
+	unsigned char	 key[32];
+	X509		*x;		/* owned reference; NULL if empty */
+	int		 who_ok;	/* who is filled */
+	struct qj_signer who;		/* qj_signer_from_cert(x) */
+};
+
 struct qj_trust {
 	X509_STORE		*store;		/* anchors only */
 	STACK_OF(X509)		*anchors;	/* owned */
@@ -68,8 +80,9 @@ struct qj_trust {
 	void			*mngr;		/* xmlSecKeysMngrPtr; owned */
 	int			 frozen;
 	int			 memo_on;
-	pthread_mutex_t		 lock;		/* guards memo[] and hits */
+	pthread_mutex_t		 lock;		/* guards memo[], certs[], hits */
 	struct trust_memo	 memo[TRUST_MEMO_SLOTS];
+	struct trust_cert	 certs[TRUST_CERT_SLOTS];
 	unsigned long		 hits;
 };
 
@@ -86,6 +99,23 @@ asn1_to_time(const ASN1_TIME *a, time_t *out)
 		return (-1);
 	*out = timegm(&tm);
 	return (0);
+}
+
+static void
+name_rfc2253(const X509_NAME *name, char *out, size_t cap)
+{
+	BIO	*bio;
+	int	 n;
+
+	out[0] = '\0';
+	if ((bio = BIO_new(BIO_s_mem())) == NULL)
+		return;
+	/* RFC 2253 order and escaping, but UTF-8 left as UTF-8. */
+	if (X509_NAME_print_ex(bio, name, 0,
+	    XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
+	    (n = BIO_read(bio, out, (int)cap - 1)) > 0)
+		out[n] = '\0';
+	BIO_free(bio);
 }
 
 /* --- building ---------------------------------------------------------- */
@@ -287,6 +317,14 @@ qj_trust_freeze(struct qj_trust *t, struct qj_diag *d)
 	if (sk_X509_num(t->anchors) == 0)
 		return (qj_fail(d, QJ_EIO, "trust-config", "anchors",
 		    "no trust anchor configured"));
+	/*
+	 * OpenSSL fills a certificate's extension cache on first use; do it
+	 * now, single-threaded, so shared certificates are never written to.
+	 */
+	for (i = 0; i < sk_X509_num(t->anchors); i++)
+		(void)X509_get_extension_flags(sk_X509_value(t->anchors, i));
+	for (i = 0; i < sk_X509_num(t->inter); i++)
+		(void)X509_get_extension_flags(sk_X509_value(t->inter, i));
 	for (i = 0; i < sk_X509_num(t->anchors); i++)
 		if (X509_STORE_add_cert(t->store,
 		    sk_X509_value(t->anchors, i)) != 1)
@@ -300,7 +338,7 @@ qj_trust_freeze(struct qj_trust *t, struct qj_diag *d)
 		crl = sk_X509_CRL_value(t->crlstack, i);
 		t->crls[i].crl = crl;
 		if ((t->crls[i].issuer = crl_find_issuer(t, crl)) == NULL) {
-			X509_NAME_oneline(X509_CRL_get_issuer(crl), name,
+			name_rfc2253(X509_CRL_get_issuer(crl), name,
 			    sizeof(name));
 			return (qj_fail(d, QJ_EIO, "trust-config", "crls",
 			    "the CRL of %s is not signed by any configured CA",
@@ -338,8 +376,12 @@ qj_trust_load(const char *anchors, const char *intermediates,
 void
 qj_trust_free(struct qj_trust *t)
 {
+	size_t	i;
+
 	if (t == NULL)
 		return;
+	for (i = 0; i < TRUST_CERT_SLOTS; i++)
+		X509_free(t->certs[i].x);
 	sig_xmlsec_mngr_free(t->mngr);
 	X509_STORE_free(t->store);
 	sk_X509_pop_free(t->anchors, X509_free);
@@ -368,23 +410,6 @@ qj_trust_cache_hits(struct qj_trust *t)
 }
 
 /* --- identity ------------------------------------------------------------ */
-
-static void
-name_rfc2253(const X509_NAME *name, char *out, size_t cap)
-{
-	BIO	*bio;
-	int	 n;
-
-	out[0] = '\0';
-	if ((bio = BIO_new(BIO_s_mem())) == NULL)
-		return;
-	/* RFC 2253 order and escaping, but UTF-8 left as UTF-8. */
-	if (X509_NAME_print_ex(bio, name, 0,
-	    XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
-	    (n = BIO_read(bio, out, (int)cap - 1)) > 0)
-		out[n] = '\0';
-	BIO_free(bio);
-}
 
 /* Copies the value of every `nid` entry starting with `prefix` + 12 digits. */
 static void
@@ -437,7 +462,7 @@ key_describe(EVP_PKEY *pkey, char *out, size_t cap)
 			snprintf(group, sizeof(group), "P-256");
 		else if (strcmp(group, "secp384r1") == 0)
 			snprintf(group, sizeof(group), "P-384");
-		snprintf(out, cap, "EC %s", group);
+		snprintf(out, cap, "EC %.40s", group);
 		break;
 	default:
 		snprintf(out, cap, "%s", EVP_PKEY_get0_type_name(pkey) ?
@@ -475,7 +500,7 @@ qj_signer_from_cert(X509 *x, struct qj_signer *w)
 	}
 	BN_free(bn);
 	key_describe(X509_get0_pubkey(x), w->key, sizeof(w->key));
-	if (X509_digest(x, EVP_sha256(), w->cert_sha256, &mdlen) != 1 ||
+	if (X509_digest(x, sig_sha256(), w->cert_sha256, &mdlen) != 1 ||
 	    asn1_to_time(X509_get0_notBefore(x), &w->not_before) != 0 ||
 	    asn1_to_time(X509_get0_notAfter(x), &w->not_after) != 0) {
 		ERR_clear_error();
@@ -519,6 +544,52 @@ qj_cert_parse(const void *data, size_t len, X509 **out, struct qj_diag *d)
 	if (x == NULL)
 		return (qj_fail(d, QJ_EINVAL, "cert-malformed", "certificate",
 		    "not an X.509 certificate (PEM, DER or base64 DER)"));
+	*out = x;
+	return (QJ_OK);
+}
+
+/*
+ * OpenSSL 3.0 decodes the public key of every certificate it parses through
+ * a freshly built OSSL_DECODER chain, which costs more than an RSA
+ * verification; signers come back again and again, so keep the last
+ * certificates seen (direct-mapped by the DER's SHA-256, locked).
+ */
+enum qj_err
+qj_trust_cert(struct qj_trust *t, const void *der, size_t len, X509 **out)
+{
+	const unsigned char	*p = der;
+	struct trust_cert	*slot;
+	unsigned char		 key[32];
+	X509			*x;
+
+	if (len == 0 || len > 0x7fffffff ||
+	    EVP_Digest(der, len, key, NULL, sig_sha256(), NULL) != 1)
+		return (QJ_EINVAL);
+	slot = &t->certs[(key[0] | key[1] << 8) & (TRUST_CERT_SLOTS - 1)];
+	pthread_mutex_lock(&t->lock);
+	if (slot->x != NULL && memcmp(slot->key, key, 32) == 0 &&
+	    X509_up_ref(slot->x) == 1) {
+		*out = slot->x;
+		pthread_mutex_unlock(&t->lock);
+		return (QJ_OK);
+	}
+	pthread_mutex_unlock(&t->lock);
+	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL ||
+	    p != (const unsigned char *)der + len) {
+		X509_free(x);
+		ERR_clear_error();
+		return (QJ_EINVAL);
+	}
+	/* Fill the extension cache now, while only this thread sees it. */
+	(void)X509_get_extension_flags(x);
+	pthread_mutex_lock(&t->lock);
+	if (X509_up_ref(x) == 1) {
+		X509_free(slot->x);
+		memcpy(slot->key, key, 32);
+		slot->x = x;
+		slot->who_ok = 0;
+	}
+	pthread_mutex_unlock(&t->lock);
 	*out = x;
 	return (QJ_OK);
 }
@@ -605,7 +676,7 @@ trust_x509_fail(X509_STORE_CTX *ctx, struct qj_diag *d)
 	int		 e = X509_STORE_CTX_get_error(ctx);
 
 	if (c != NULL)
-		X509_NAME_oneline(X509_get_subject_name(c), subj, sizeof(subj));
+		name_rfc2253(X509_get_subject_name(c), subj, sizeof(subj));
 	switch (e) {
 	case X509_V_ERR_CERT_REVOKED:
 		slug = "sig-revoked";
@@ -675,8 +746,9 @@ trust_check_crl_fresh(struct qj_trust *t, STACK_OF(X509) *chain, time_t at,
 		}
 		if (found != 1)
 			*memo_ok = 0;
-		X509_NAME_oneline(X509_get_subject_name(issuer), subj,
-		    sizeof(subj));
+		if (found == 0 || !fresh)
+			name_rfc2253(X509_get_subject_name(issuer), subj,
+			    sizeof(subj));
 		if (found == 0)
 			return (qj_fail(d, QJ_EUNPROC, "sig-crl-missing",
 			    "certificate", "no CRL from %s", subj));
@@ -713,7 +785,7 @@ trust_check_chain_algs(STACK_OF(X509) *chain, time_t *lo, time_t *hi,
 		if (X509_get_signature_info(c, &mdnid, NULL, NULL, NULL) != 1 ||
 		    (mdnid != NID_sha256 && mdnid != NID_sha384 &&
 		    mdnid != NID_sha512)) {
-			X509_NAME_oneline(X509_get_subject_name(c), subj,
+			name_rfc2253(X509_get_subject_name(c), subj,
 			    sizeof(subj));
 			return (qj_fail(d, QJ_EUNPROC, "sig-algorithm",
 			    "certificate", "certificate %s is signed with %s; "
@@ -725,8 +797,10 @@ trust_check_chain_algs(STACK_OF(X509) *chain, time_t *lo, time_t *hi,
 	return (QJ_OK);
 }
 
+/* SHA-256 over the digests of the leaf (given) and the extra certificates. */
 static void
-memo_key(X509 *leaf, STACK_OF(X509) *extra, unsigned char key[32])
+memo_key(const unsigned char leafdig[32], STACK_OF(X509) *extra,
+    unsigned char key[32])
 {
 	EVP_MD_CTX	*ctx;
 	unsigned char	 md[EVP_MAX_MD_SIZE];
@@ -736,11 +810,12 @@ memo_key(X509 *leaf, STACK_OF(X509) *extra, unsigned char key[32])
 	memset(key, 0, 32);
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return;
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	for (i = -1; i < (extra != NULL ? sk_X509_num(extra) : 0); i++) {
+	EVP_DigestInit_ex(ctx, sig_sha256(), NULL);
+	EVP_DigestUpdate(ctx, leafdig, 32);
+	for (i = 0; extra != NULL && i < sk_X509_num(extra); i++) {
 		n = sizeof(md);
-		if (X509_digest(i < 0 ? leaf : sk_X509_value(extra, i),
-		    EVP_sha256(), md, &n) == 1)
+		if (X509_digest(sk_X509_value(extra, i), sig_sha256(), md,
+		    &n) == 1)
 			EVP_DigestUpdate(ctx, md, n);
 	}
 	n = 32;
@@ -847,11 +922,39 @@ out:
 	return (err);
 }
 
+/* The identity of `leaf` (whose DER hashes to dig), cached beside it. */
+static enum qj_err
+trust_identity(struct qj_trust *t, X509 *leaf, const unsigned char dig[32],
+    struct qj_signer *who)
+{
+	struct trust_cert	*slot = &t->certs[(dig[0] | dig[1] << 8) &
+				    (TRUST_CERT_SLOTS - 1)];
+
+	pthread_mutex_lock(&t->lock);
+	if (slot->x != NULL && slot->who_ok && memcmp(slot->key, dig,
+	    32) == 0) {
+		*who = slot->who;
+		pthread_mutex_unlock(&t->lock);
+		return (QJ_OK);
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (qj_signer_from_cert(leaf, who) != QJ_OK)
+		return (QJ_EINTERNAL);
+	pthread_mutex_lock(&t->lock);
+	if (slot->x != NULL && memcmp(slot->key, dig, 32) == 0) {
+		slot->who = *who;
+		slot->who_ok = 1;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return (QJ_OK);
+}
+
 enum qj_err
 qj_trust_verify(struct qj_trust *t, X509 *leaf, STACK_OF(X509) *extra,
     time_t at, struct qj_signer *who, struct qj_diag *d)
 {
-	unsigned char	key[32];
+	unsigned char	key[32], dig[32];
+	unsigned int	n = sizeof(dig);
 	time_t		lo = 0, hi = (time_t)1 << 62;
 	int		memo_ok = 1;
 	enum qj_err	err;
@@ -863,8 +966,10 @@ qj_trust_verify(struct qj_trust *t, X509 *leaf, STACK_OF(X509) *extra,
 	    (err = qj_trust_check_key_usage(leaf, d)) != QJ_OK ||
 	    (err = trust_check_leaf_dates(leaf, at, d)) != QJ_OK)
 		return (err);
+	if (X509_digest(leaf, sig_sha256(), dig, &n) != 1)
+		return (QJ_EINTERNAL);
 	if (t->memo_on)
-		memo_key(leaf, extra, key);
+		memo_key(dig, extra, key);
 	if (!t->memo_on || !memo_lookup(t, key, at)) {
 		if ((err = trust_validate(t, leaf, extra, at, &lo, &hi,
 		    &memo_ok, d)) != QJ_OK)
@@ -872,7 +977,7 @@ qj_trust_verify(struct qj_trust *t, X509 *leaf, STACK_OF(X509) *extra,
 		if (t->memo_on && memo_ok && lo <= at && at <= hi)
 			memo_store(t, key, lo, hi);
 	}
-	if (who != NULL && qj_signer_from_cert(leaf, who) != QJ_OK)
+	if (who != NULL && trust_identity(t, leaf, dig, who) != QJ_OK)
 		return (qj_fail(d, QJ_EINTERNAL, "sig-chain", "certificate",
 		    "cannot read the signer's identity"));
 	return (QJ_OK);

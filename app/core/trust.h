@@ -12,10 +12,11 @@
  * or step by step with qj_trust_new(), qj_trust_add_*() and
  * qj_trust_freeze().  After qj_trust_freeze() the configuration is
  * read-only and the object may be shared by any number of threads; the
- * verification functions below are thread-safe.  The only thing that
- * changes after freezing is a small internally locked memo of successful
- * chain verifications (see qj_trust_verify()), which can be switched off
- * with qj_trust_set_cache() before freezing.
+ * verification functions below are thread-safe.  The only things that
+ * change after freezing are two small internally locked memos: parsed
+ * certificates (qj_trust_cert()) and successful chain verifications (see
+ * qj_trust_verify()); the second can be switched off with
+ * qj_trust_set_cache() before freezing.
  *
  * Policy applied by qj_trust_verify() (SPEC section 3, guide section 3
  * checklist item 7):
@@ -121,6 +122,15 @@ enum qj_err	qj_signer_from_cert(X509 *, struct qj_signer *);
  * allowed).  Caller frees with X509_free().  QJ_EINVAL "cert-malformed".
  */
 enum qj_err	qj_cert_parse(const void *, size_t, X509 **, struct qj_diag *);
+
+/*
+ * The certificate encoded by `der` (exactly, nothing left over), from a
+ * small cache of recently seen certificates: parsing is the most expensive
+ * step of a verification in OpenSSL 3.0.  Thread-safe; the caller owns a
+ * reference (X509_free).  QJ_EINVAL if it is not a certificate.
+ */
+enum qj_err	qj_trust_cert(struct qj_trust *, const void *der, size_t len,
+		    X509 **out);
 
 /* The xmlsec keys manager built by qj_trust_freeze() (xmlSecKeysMngrPtr). */
 void		*qj_trust_xmlsec_mngr(const struct qj_trust *);

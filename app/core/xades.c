@@ -132,6 +132,17 @@ doc_dump(xmlDocPtr doc, struct qj_buf *out)
 	return (err);
 }
 
+/* A digest by OpenSSL name; SHA-256 from the one fetched at init. */
+static EVP_MD *
+md_fetch(const char *name)
+{
+	const EVP_MD	*m = sig_sha256();
+
+	if (strcmp(name, "SHA256") == 0 && EVP_MD_up_ref((EVP_MD *)m) == 1)
+		return ((EVP_MD *)m);
+	return (EVP_MD_fetch(NULL, name, NULL));
+}
+
 static enum qj_err
 digest_b64(const char *md, const void *data, size_t len, struct qj_buf *out)
 {
@@ -140,7 +151,7 @@ digest_b64(const char *md, const void *data, size_t len, struct qj_buf *out)
 	EVP_MD		*m;
 	int		 ok;
 
-	if ((m = EVP_MD_fetch(NULL, md, NULL)) == NULL)
+	if ((m = md_fetch(md)) == NULL)
 		return (QJ_EINTERNAL);
 	ok = EVP_Digest(data, len, buf, &n, m, NULL);
 	EVP_MD_free(m);
@@ -367,6 +378,10 @@ out:
 	return (err);
 }
 
+/*
+ * The skeleton.  No whitespace inside SignedInfo and SignedProperties: those
+ * two are canonicalised on every verification, and every text node costs.
+ */
 static enum qj_err
 prep_template(const char *uri, enum qj_commitment cm,
     const struct prep_fields *f, struct qj_buf *x)
@@ -374,20 +389,20 @@ prep_template(const char *uri, enum qj_commitment cm,
 	enum qj_err	err;
 
 	err = qj_buf_printf(x,
-	    "<ds:Signature xmlns:ds=\"" SIG_NS_DS "\" Id=\"sig-%s\">"
-	    "<ds:SignedInfo>\n"
-	    "<ds:CanonicalizationMethod Algorithm=\"" SIG_C14N_EXCL "\"/>\n"
-	    "<ds:SignatureMethod Algorithm=\"%s\"/>\n"
-	    "<ds:Reference Id=\"ref-doc-%s\" URI=\"%s\">\n"
-	    "<ds:DigestMethod Algorithm=\"" SIG_SHA256 "\"/>\n"
-	    "<ds:DigestValue>%s</ds:DigestValue>\n"
-	    "</ds:Reference>\n"
-	    "<ds:Reference Type=\"" SIG_PROPS_TYPE "\" URI=\"#xades-%s\">\n"
+	    "<ds:Signature xmlns:ds=\"" SIG_NS_DS "\" Id=\"sig-%s\">\n"
+	    "<ds:SignedInfo>"
+	    "<ds:CanonicalizationMethod Algorithm=\"" SIG_C14N_EXCL "\"/>"
+	    "<ds:SignatureMethod Algorithm=\"%s\"/>"
+	    "<ds:Reference Id=\"ref-doc-%s\" URI=\"%s\">"
+	    "<ds:DigestMethod Algorithm=\"" SIG_SHA256 "\"/>"
+	    "<ds:DigestValue>%s</ds:DigestValue>"
+	    "</ds:Reference>"
+	    "<ds:Reference Type=\"" SIG_PROPS_TYPE "\" URI=\"#xades-%s\">"
 	    "<ds:Transforms><ds:Transform Algorithm=\"" SIG_C14N_EXCL "\"/>"
-	    "</ds:Transforms>\n"
-	    "<ds:DigestMethod Algorithm=\"" SIG_SHA256 "\"/>\n"
-	    "<ds:DigestValue></ds:DigestValue>\n"
-	    "</ds:Reference>\n"
+	    "</ds:Transforms>"
+	    "<ds:DigestMethod Algorithm=\"" SIG_SHA256 "\"/>"
+	    "<ds:DigestValue></ds:DigestValue>"
+	    "</ds:Reference>"
 	    "</ds:SignedInfo>\n",
 	    f->id, f->method, f->id, uri, f->doc_digest.data, f->id);
 	if (err == QJ_OK)
@@ -397,34 +412,34 @@ prep_template(const char *uri, enum qj_commitment cm,
 		    "</ds:X509Certificate></ds:X509Data></ds:KeyInfo>\n"
 		    "<ds:Object><xades:QualifyingProperties xmlns:xades=\""
 		    SIG_NS_XADES "\" Target=\"#sig-%s\">"
-		    "<xades:SignedProperties Id=\"xades-%s\">\n"
-		    "<xades:SignedSignatureProperties>\n"
-		    "<xades:SigningTime>%s</xades:SigningTime>\n"
+		    "<xades:SignedProperties Id=\"xades-%s\">"
+		    "<xades:SignedSignatureProperties>"
+		    "<xades:SigningTime>%s</xades:SigningTime>"
 		    "<xades:SigningCertificateV2><xades:Cert><xades:CertDigest>"
 		    "<ds:DigestMethod Algorithm=\"" SIG_SHA256 "\"/>"
 		    "<ds:DigestValue>%s</ds:DigestValue></xades:CertDigest>"
 		    "<xades:IssuerSerialV2>%s</xades:IssuerSerialV2>"
-		    "</xades:Cert></xades:SigningCertificateV2>\n",
+		    "</xades:Cert></xades:SigningCertificateV2>",
 		    f->id, f->cert.data, f->id, f->id, f->when,
 		    f->cert_digest.data, f->issuer_serial.data);
 	if (err == QJ_OK && f->role.len > 0)
 		err = qj_buf_printf(x, "<xades:SignerRoleV2><xades:ClaimedRoles>"
 		    "<xades:ClaimedRole>%s</xades:ClaimedRole>"
-		    "</xades:ClaimedRoles></xades:SignerRoleV2>\n",
+		    "</xades:ClaimedRoles></xades:SignerRoleV2>",
 		    f->role.data);
 	if (err == QJ_OK)
 		err = qj_buf_printf(x,
-		    "</xades:SignedSignatureProperties>\n"
-		    "<xades:SignedDataObjectProperties>\n"
+		    "</xades:SignedSignatureProperties>"
+		    "<xades:SignedDataObjectProperties>"
 		    "<xades:DataObjectFormat ObjectReference=\"#ref-doc-%s\">"
 		    "<xades:MimeType>text/xml</xades:MimeType>"
-		    "</xades:DataObjectFormat>\n"
+		    "</xades:DataObjectFormat>"
 		    "<xades:CommitmentTypeIndication><xades:CommitmentTypeId>"
 		    "<xades:Identifier>%s</xades:Identifier>"
 		    "</xades:CommitmentTypeId>"
 		    "<xades:ObjectReference>#ref-doc-%s</xades:ObjectReference>"
-		    "</xades:CommitmentTypeIndication>\n"
-		    "</xades:SignedDataObjectProperties>\n"
+		    "</xades:CommitmentTypeIndication>"
+		    "</xades:SignedDataObjectProperties>"
 		    "</xades:SignedProperties></xades:QualifyingProperties>"
 		    "</ds:Object>\n"
 		    "</ds:Signature>\n",
@@ -896,7 +911,8 @@ xades_read(struct sig_parts *p, struct xades_props *x, struct qj_diag *d)
 
 /* SigningCertificateV2 must name the certificate that signs. */
 static enum qj_err
-xades_check_cert(struct xades_props *x, X509 *leaf, struct qj_diag *d)
+xades_check_cert(struct xades_props *x, X509 *leaf,
+    const unsigned char sha256[32], struct qj_diag *d)
 {
 	struct qj_buf	 is = QJ_BUF_INIT;
 	unsigned char	 md[EVP_MAX_MD_SIZE];
@@ -905,11 +921,18 @@ xades_check_cert(struct xades_props *x, X509 *leaf, struct qj_diag *d)
 	enum qj_err	 err = QJ_OK;
 	int		 ok;
 
-	if ((m = EVP_MD_fetch(NULL, x->cert_md->md, NULL)) == NULL)
-		return (QJ_EINTERNAL);
-	ok = X509_digest(leaf, m, md, &n) == 1 && n == x->cert_digest.len &&
+	if (strcmp(x->cert_md->md, "SHA256") == 0) {
+		memcpy(md, sha256, 32);
+		n = 32;
+		ok = 1;
+	} else {
+		if ((m = md_fetch(x->cert_md->md)) == NULL)
+			return (QJ_EINTERNAL);
+		ok = X509_digest(leaf, m, md, &n) == 1;
+		EVP_MD_free(m);
+	}
+	ok = ok && n == x->cert_digest.len &&
 	    memcmp(md, x->cert_digest.data, n) == 0;
-	EVP_MD_free(m);
 	if (!ok)
 		return (xades_fail(d, "SigningCertificateV2", "the CertDigest "
 		    "of SigningCertificateV2 is not the signer certificate's"));
@@ -988,6 +1011,13 @@ check_binding(const struct qj_sig_expect *ex, const struct qj_signer *w,
 	return (QJ_OK);
 }
 
+/* X509Certificate DER through the trust store's certificate cache. */
+static int
+cert_from_der(void *arg, const unsigned char *der, size_t len, X509 **out)
+{
+	return (qj_trust_cert(arg, der, len, out) == QJ_OK ? 0 : -1);
+}
+
 static enum qj_err
 sig_verify(struct qj_trust *t, enum sig_mode mode, const void *xml,
     size_t len, const struct qj_sig_expect *ex, struct qj_sig_result *res,
@@ -1015,7 +1045,8 @@ sig_verify(struct qj_trust *t, enum sig_mode mode, const void *xml,
 	}
 	/* Steps 1-4: parse, then the structure. */
 	if ((err = qj_xml_parse(xml, len, ex->max_bytes, &doc, d)) != QJ_OK ||
-	    (err = sig_policy_check(doc, mode, ex->doc_uri, &p, d)) != QJ_OK)
+	    (err = sig_policy_check(doc, mode, ex->doc_uri, cert_from_der, t,
+	    &p, d)) != QJ_OK)
 		goto out;
 	/* Step 5: XAdES properties. */
 	if (mode == SIG_DETACHED && (err = xades_read(&p, &x, d)) != QJ_OK)
@@ -1029,19 +1060,18 @@ sig_verify(struct qj_trust *t, enum sig_mode mode, const void *xml,
 		    p.alg->uri);
 		goto out;
 	}
-	if (mode == SIG_DETACHED) {
-		if ((err = xades_check_cert(&x, p.leaf, d)) != QJ_OK)
-			goto out;
-		if (x.signing_time > now + XADES_SKEW) {
-			err = xades_fail(d, "SigningTime",
-			    "SigningTime is in the future");
-			goto out;
-		}
+	if (mode == SIG_DETACHED && x.signing_time > now + XADES_SKEW) {
+		err = xades_fail(d, "SigningTime", "SigningTime is in the future");
+		goto out;
 	}
 	/* Step 7: trust at the verification time. */
 	at = ex->at != 0 ? ex->at : x.signing_time != 0 ? x.signing_time : now;
 	if ((err = qj_trust_verify(t, p.leaf, p.extra, at, &r.signer,
 	    d)) != QJ_OK)
+		goto out;
+	/* Step 5, last part: SigningCertificateV2 is the checked certificate. */
+	if (mode == SIG_DETACHED && (err = xades_check_cert(&x, p.leaf,
+	    r.signer.cert_sha256, d)) != QJ_OK)
 		goto out;
 	/* Step 8: the cryptography, by xmlsec. */
 	run.mngr = qj_trust_xmlsec_mngr(t);
@@ -1054,15 +1084,16 @@ sig_verify(struct qj_trust *t, enum sig_mode mode, const void *xml,
 	run.props_type = SIG_PROPS_TYPE;
 	run.keep_signed_info = ex->keep_signed_info;
 	run.keep_digested = mode == SIG_ENVELOPED;
-	if ((err = sig_xmlsec_verify(&run, d)) != QJ_OK)
-		goto out;
-	if (EVP_PKEY_eq(run.key, X509_get0_pubkey(p.leaf)) != 1 ||
-	    X509_cmp(run.cert, p.leaf) != 0) {
+	/* The key of the certificate just validated, and no other. */
+	run.key = X509_get0_pubkey(p.leaf);
+	run.at = at;
+	if (run.key == NULL) {
 		err = qj_fail(d, QJ_EUNPROC, "sig-key-source", "KeyInfo",
-		    "xmlsec verified with another key than the signer "
-		    "certificate's");
+		    "the signer certificate has no usable key");
 		goto out;
 	}
+	if ((err = sig_xmlsec_verify(&run, d)) != QJ_OK)
+		goto out;
 	if (mode == SIG_ENVELOPED && ex->doc != NULL &&
 	    (err = compare_expected(ex, &p, &run.digested, d)) != QJ_OK)
 		goto out;

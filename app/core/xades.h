@@ -41,13 +41,15 @@
  *   5. XAdES: Target is this signature's Id, SigningTime present and
  *      parseable (not in the future), DataObjectFormat for the data
  *      reference, one CommitmentTypeIndication naming one of the three
- *      commitments, SigningCertificateV2 matches the signer certificate;
+ *      commitments;
  *   6. the signer's key is allowed and matches the SignatureMethod;
  *   7. trust.c: chain to our anchors with CRLs, validity, key usage, at the
- *      verification time;
- *   8. xmlsec (key from X509Data only, transforms allow-listed, URIs served
- *      only from the caller's bytes): ctx->status and every reference;
- *      the key that verified must be the checked certificate's key;
+ *      verification time; then SigningCertificateV2 must name exactly that
+ *      certificate (CertDigest, and IssuerSerialV2 when present);
+ *   8. xmlsec, with the key of the certificate checked in 7 and no other
+ *      (KeyInfo is never used to find a key), allow-listed transforms and
+ *      algorithms, Reference URIs served only from the caller's bytes:
+ *      ctx->status and every reference;
  *   9. binding: the certificate's IIN (and BIN) must be the expected ones,
  *      and the commitment the expected one.
  *
@@ -55,7 +57,7 @@
  * QJ_EUNPROC; unparseable XML is QJ_EINVAL; an over-size input QJ_ELIMIT.
  *   xml-malformed      not well-formed XML (QJ_EINVAL)
  *   xml-doctype        a DOCTYPE (DTD, entities, XXE, billion laughs)
- *   xml-encoding       a declared encoding other than UTF-8
+ *   xml-encoding       an encoding other than UTF-8
  *   xml-depth          nesting too deep
  *   xml-too-large      over the byte limit (QJ_ELIMIT)
  *   sig-malformed      not a usable XMLDSig structure
@@ -70,8 +72,8 @@
  *                      chain signed with a weak digest
  *   sig-weak-key       signer key not RSA >= 2048 or EC P-256/P-384
  *   sig-key-source     the key is not given as exactly one X509Data
- *                      certificate (KeyValue, KeyName...), or xmlsec used
- *                      another key than the checked certificate's
+ *                      signer certificate (KeyValue, KeyName, several
+ *                      unrelated certificates...)
  *   sig-digest         the signed document was changed
  *   sig-value          the SignatureValue does not verify
  *   sig-chain          no path to a trust anchor (unknown or look-alike CA)

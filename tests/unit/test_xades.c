@@ -922,44 +922,65 @@ START_TEST(lookalike_ca)
 }
 END_TEST
 
-/* The attacker's own key as KeyValue, the legitimate certificate or none. */
-START_TEST(key_only_as_keyvalue)
+/* <ds:KeyInfo><ds:KeyValue> of the attacker's key, without the end tag. */
+static void
+attacker_keyvalue(struct qj_buf *kv)
 {
-	struct qj_buf	 kv = QJ_BUF_INIT;
 	EVP_PKEY	*evil = load_key("vectors/other-rsa");
 	BIGNUM		*nb = NULL, *eb = NULL;
 	unsigned char	 buf[1024];
-	char		*xml, *a, *b, *ki;
-	size_t		 len;
 	int		 n;
 
 	ck_assert(EVP_PKEY_get_bn_param(evil, OSSL_PKEY_PARAM_RSA_N, &nb));
 	ck_assert(EVP_PKEY_get_bn_param(evil, OSSL_PKEY_PARAM_RSA_E, &eb));
-	qj_buf_puts(&kv, "<ds:KeyInfo><ds:KeyValue><ds:RSAKeyValue><ds:Modulus>");
+	qj_buf_puts(kv, "<ds:KeyInfo><ds:KeyValue><ds:RSAKeyValue><ds:Modulus>");
 	n = BN_bn2bin(nb, buf);
-	qj_base64_encode(buf, (size_t)n, &kv);
-	qj_buf_puts(&kv, "</ds:Modulus><ds:Exponent>");
+	qj_base64_encode(buf, (size_t)n, kv);
+	qj_buf_puts(kv, "</ds:Modulus><ds:Exponent>");
 	n = BN_bn2bin(eb, buf);
-	qj_base64_encode(buf, (size_t)n, &kv);
-	qj_buf_puts(&kv, "</ds:Exponent></ds:RSAKeyValue></ds:KeyValue>");
+	qj_base64_encode(buf, (size_t)n, kv);
+	qj_buf_puts(kv, "</ds:Exponent></ds:RSAKeyValue></ds:KeyValue>");
+	BN_free(nb);
+	BN_free(eb);
+	EVP_PKEY_free(evil);
+}
 
-	xml = make_sig("users/applicant-rsa", QJ_COMMIT_ORIGIN, &len);
+/* The applicant's signature re-signed by the attacker, key as KeyValue. */
+static char *
+keyvalue_only_sig(size_t *len)
+{
+	struct qj_buf	 kv = QJ_BUF_INIT;
+	char		*xml, *ks, *ke, *old, *b, *a;
+
+	attacker_keyvalue(&kv);
+	qj_buf_puts(&kv, "</ds:KeyInfo>");
+	xml = make_sig("users/applicant-rsa", QJ_COMMIT_ORIGIN, len);
+	ks = strstr(xml, "<ds:KeyInfo>");
+	ke = strstr(xml, "</ds:KeyInfo>") + 13;
+	old = strndup(ks, (size_t)(ke - ks));
+	b = mutate(xml, old, kv.data);
+	a = sign_again(b, DOC, "vectors/other-rsa", len);
+	free(old);
+	free(b);
+	free(xml);
+	qj_buf_free(&kv);
+	return (a);
+}
+
+/* The attacker's own key as KeyValue, the legitimate certificate or none. */
+START_TEST(key_only_as_keyvalue)
+{
+	struct qj_buf	 kv = QJ_BUF_INIT;
+	char		*xml, *a, *b;
+	size_t		 len;
+
 	/* 1: KeyValue only, signed by the attacker's key. */
-	{
-		char *ks = strstr(xml, "<ds:KeyInfo>");
-		char *ke = strstr(xml, "</ds:KeyInfo>") + 13;
-		char *old = strndup(ks, (size_t)(ke - ks));
-
-		ki = malloc(kv.len + 32);
-		sprintf(ki, "%s</ds:KeyInfo>", kv.data);
-		b = mutate(xml, old, ki);
-		free(old);
-	}
-	a = sign_again(b, DOC, "vectors/other-rsa", &len);
+	a = keyvalue_only_sig(&len);
 	ck_slug(verify(a, len), "sig-key-source");
 	free(a);
-	free(b);
 	/* 2: KeyValue first, then the applicant's real certificate. */
+	attacker_keyvalue(&kv);
+	xml = make_sig("users/applicant-rsa", QJ_COMMIT_ORIGIN, &len);
 	a = mutate(xml, "<ds:KeyInfo>", kv.data);
 	b = sign_again(a, DOC, "vectors/other-rsa", &len);
 	ck_slug(verify(b, len), "sig-key-source");
@@ -970,11 +991,7 @@ START_TEST(key_only_as_keyvalue)
 	    "</ds:KeyName>");
 	ck_slug(verify(a, strlen(a)), "sig-key-source");
 	free(a);
-	free(ki);
 	free(xml);
-	BN_free(nb);
-	BN_free(eb);
-	EVP_PKEY_free(evil);
 	qj_buf_free(&kv);
 }
 END_TEST
@@ -1840,12 +1857,29 @@ START_TEST(xmlsec_store_has_no_system_anchors)
 }
 END_TEST
 
+static void
+run_init(struct sig_xmlsec_run *run, xmlDocPtr doc, const char *uri,
+    const char *data, EVP_PKEY *key)
+{
+	memset(run, 0, sizeof(*run));
+	run->mngr = qj_trust_xmlsec_mngr(T);
+	run->sig = xmlDocGetRootElement(doc);
+	run->detached = 1;
+	run->uri = uri;
+	run->data = data;
+	run->len = strlen(data);
+	run->nrefs = 2;
+	run->props_type = SIG_PROPS_TYPE;
+	run->key = key;
+}
+
 /* The xmlsec layer alone serves nothing but the caller's bytes. */
 START_TEST(xmlsec_io_is_confined)
 {
 	struct sig_xmlsec_run	 run;
 	struct qj_diag		 d;
 	xmlDocPtr		 doc;
+	X509			*x = load_cert("users/applicant-rsa");
 	char			*xml, *a;
 	size_t			 len;
 
@@ -1854,33 +1888,52 @@ START_TEST(xmlsec_io_is_confined)
 	free(xml);
 	xml = sign_again(a, "", "users/applicant-rsa", &len);
 	ck_assert(qj_xml_parse(xml, len, 0, &doc, NULL) == QJ_OK);
-	memset(&run, 0, sizeof(run));
-	run.mngr = qj_trust_xmlsec_mngr(T);
-	run.sig = xmlDocGetRootElement(doc);
-	run.detached = 1;
-	run.uri = doc_uri;		/* serves DOC under another name */
-	run.data = DOC;
-	run.len = strlen(DOC);
-	run.nrefs = 2;
-	run.props_type = SIG_PROPS_TYPE;
+	/* DOC served under another name: /etc/hostname is not read. */
+	run_init(&run, doc, doc_uri, DOC, X509_get0_pubkey(x));
 	ck_assert_int_eq(sig_xmlsec_verify(&run, &d), QJ_EUNPROC);
 	ck_assert_str_eq(d.type, "sig-references");
 	sig_xmlsec_run_free(&run);
-	/* With the URI served (as the empty file it was signed over): OK. */
-	memset(&run, 0, sizeof(run));
-	run.mngr = qj_trust_xmlsec_mngr(T);
-	run.sig = xmlDocGetRootElement(doc);
-	run.detached = 1;
-	run.uri = "/etc/hostname";
-	run.data = "";
-	run.len = 0;
-	run.nrefs = 2;
-	run.props_type = SIG_PROPS_TYPE;
+	/* Served (as the empty file it was signed over): valid. */
+	run_init(&run, doc, "/etc/hostname", "", X509_get0_pubkey(x));
+	ck_assert_msg(sig_xmlsec_verify(&run, &d) == QJ_OK, "%s", d.detail);
+	sig_xmlsec_run_free(&run);
+	/* Without a key given, xmlsec takes it from X509Data itself. */
+	run_init(&run, doc, "/etc/hostname", "", NULL);
 	ck_assert_msg(sig_xmlsec_verify(&run, &d) == QJ_OK, "%s", d.detail);
 	sig_xmlsec_run_free(&run);
 	xmlFreeDoc(doc);
 	free(a);
 	free(xml);
+	X509_free(x);
+}
+END_TEST
+
+/*
+ * Guide section 1, pitfall 1: left to itself, xmlsec 1.2 trusts a bare
+ * KeyValue.  Our context must not, even without the policy in front.
+ */
+START_TEST(xmlsec_keyvalue_refused)
+{
+	struct sig_xmlsec_run	 run;
+	struct qj_diag		 d;
+	xmlDocPtr		 doc;
+	EVP_PKEY		*evil = load_key("vectors/other-rsa");
+	char			*xml;
+	size_t			 len;
+
+	xml = keyvalue_only_sig(&len);
+	ck_assert(qj_xml_parse(xml, len, 0, &doc, NULL) == QJ_OK);
+	/* Control: the signature itself is good for the attacker's key. */
+	run_init(&run, doc, doc_uri, DOC, evil);
+	ck_assert_msg(sig_xmlsec_verify(&run, &d) == QJ_OK, "%s", d.detail);
+	sig_xmlsec_run_free(&run);
+	run_init(&run, doc, doc_uri, DOC, NULL);
+	ck_assert_int_eq(sig_xmlsec_verify(&run, &d), QJ_EUNPROC);
+	ck_assert_str_eq(d.type, "sig-key-source");
+	sig_xmlsec_run_free(&run);
+	xmlFreeDoc(doc);
+	free(xml);
+	EVP_PKEY_free(evil);
 }
 END_TEST
 
@@ -2185,6 +2238,7 @@ xades_suite(void)
 	tcase_add_test(tc, trust_identity_and_memo);
 	tcase_add_test(tc, xmlsec_store_has_no_system_anchors);
 	tcase_add_test(tc, xmlsec_io_is_confined);
+	tcase_add_test(tc, xmlsec_keyvalue_refused);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("threads");

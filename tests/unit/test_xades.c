@@ -1259,6 +1259,17 @@ START_TEST(two_references)
 	ck_slug(verify(b, len), "sig-references");
 	free(a);
 	free(b);
+	/* A third Reference to the very document (served, right digest):
+	   only the count tells it apart. */
+	snprintf(ref, 512, "<ds:Reference URI=\"%s\">"
+	    "<ds:DigestMethod Algorithm=\"" SIG_SHA256 "\"/>"
+	    "<ds:DigestValue>AA==</ds:DigestValue></ds:Reference>"
+	    "</ds:SignedInfo>", doc_uri);
+	a = mutate(xml, "</ds:SignedInfo>", ref);
+	b = sign_again(a, DOC, "users/applicant-rsa", &len);
+	ck_slug(verify(b, len), "sig-references");
+	free(a);
+	free(b);
 	/* Two data References and no SignedProperties one. */
 	a = mutate(xml, "Type=\"" SIG_PROPS_TYPE "\" ", "");
 	b = sign_again(a, DOC, "users/applicant-rsa", &len);
@@ -2179,6 +2190,98 @@ START_TEST(interop_we_verify_xmlsec1)
 }
 END_TEST
 
+/* --- the command line agrees with the library ----------------------------- */
+
+/* First line of `bin/qujat verify-signature ...`: "VALID" or the slug. */
+static void
+cli_verdict(const char *dir, const char *sig, const char *data,
+    const char *iin, char *out, size_t cap)
+{
+	char	 cmd[2048], path[256], *first, *colon;
+	size_t	 n;
+
+	snprintf(cmd, sizeof(cmd), "bin/qujat verify-signature --trust "
+	    CERTS "/trust --untrusted " CERTS "/chain --crl " CERTS "/crl "
+	    "%s%s%s%s%s/%s >%s/cli.out 2>/dev/null", data != NULL ? "--data " :
+	    "", data != NULL ? data : "", data != NULL ? " " : "",
+	    iin != NULL ? "--expect-iin " APPLICANT_IIN " " : "", dir, sig,
+	    dir);
+	(void)run_cmd(cmd);
+	snprintf(path, sizeof(path), "%s/cli.out", dir);
+	first = slurp(path, &n);
+	first[strcspn(first, "\n")] = '\0';
+	if (strncmp(first, "INVALID: ", 9) == 0) {
+		colon = strchr(first + 9, ':');
+		if (colon != NULL)
+			*colon = '\0';
+		snprintf(out, cap, "%s", first + 9);
+	} else
+		snprintf(out, cap, "%s", first);
+	free(first);
+}
+
+START_TEST(cli_agrees_with_library)
+{
+	static const struct {
+		const char	*who;
+		int		 enveloped, change_doc;
+	} cases[] = {
+		{ "users/applicant-rsa", 0, 0 },
+		{ "users/applicant-ec", 0, 0 },
+		{ "vectors/ec-p384", 0, 0 },
+		{ "users/applicant-rsa", 0, 1 },
+		{ "vectors/revoked-rsa", 0, 0 },
+		{ "vectors/expired-rsa", 0, 0 },
+		{ "vectors/notyet-rsa", 0, 0 },
+		{ "vectors/lookalike/applicant-rsa", 0, 0 },
+		{ "vectors/other-rsa", 0, 0 },
+		{ "vectors/rsa1024", 0, 0 },
+		{ "vectors/ec-secp256k1", 0, 0 },
+		{ "vectors/nokeyusage-rsa", 0, 0 },
+		{ "vectors/sha1-rsa", 0, 0 },
+		{ "users/applicant-rsa", 1, 0 },
+		{ "vectors/revoked-rsa", 1, 0 },
+		{ "vectors/other-rsa", 1, 0 },
+	};
+	char	 dir[64], path[256], datapath[256], got[128];
+	char	*xml, *doc;
+	size_t	 i, len;
+	const char *want;
+
+	if (access("bin/qujat", X_OK) != 0 ||
+	    run_cmd("bin/qujat verify-signature 2>&1 | grep -q "
+	    "'usage: qujat verify-signature'") != 0) {
+		fprintf(stderr, "SKIP cli_agrees_with_library: bin/qujat with "
+		    "the verify-signature command is not built (make build)\n");
+		return;
+	}
+	tmpdir(dir, sizeof(dir));
+	snprintf(datapath, sizeof(datapath), "%s/doc.xml", dir);
+	for (i = 0; i < QJ_NELEM(cases); i++) {
+		doc = cases[i].change_doc ? mutate(DOC, "2027", "2028") :
+		    strdup(DOC);
+		spit(datapath, doc, strlen(doc));
+		if (cases[i].enveloped) {
+			xml = make_ncalayer(cases[i].who, &len);
+			want = verify_env(T, xml, len, NULL, NULL);
+		} else {
+			xml = make_sig(cases[i].who, QJ_COMMIT_ORIGIN, &len);
+			want = verify_with(T, xml, len, doc, APPLICANT_IIN,
+			    QJ_COMMIT_ANY, NULL);
+		}
+		snprintf(path, sizeof(path), "%s/sig.xml", dir);
+		spit(path, xml, len);
+		cli_verdict(dir, "sig.xml", cases[i].enveloped ? NULL :
+		    datapath, APPLICANT_IIN, got, sizeof(got));
+		ck_assert_msg(strcmp(got, want) == 0, "case %zu (%s): library "
+		    "%s, command line %s", i, cases[i].who, want, got);
+		free(xml);
+		free(doc);
+	}
+	rmtree(dir);
+}
+END_TEST
+
 /* --- suite ------------------------------------------------------------------- */
 
 static Suite *
@@ -2250,6 +2353,11 @@ xades_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, interop_xmlsec1_verifies_ours);
 	tcase_add_test(tc, interop_we_verify_xmlsec1);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("cli");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, cli_agrees_with_library);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -1797,6 +1797,22 @@ START_TEST(trust_identity_and_memo)
 	    QJ_EUNPROC);
 	ck_assert_str_eq(d.type, "sig-cert-expired");
 	ck_assert_uint_eq(qj_trust_cache_hits(t), h0 + 1);
+	/* The memo holds only inside its window: a CRL that was fresh in May
+	   2025 is stale now, and a verdict from May must not answer. */
+	{
+		struct qj_trust *st = trust_with_crls(CERTS "/crl/root.crl.pem",
+		    CERTS "/vectors/stale/intermediate.crl.pem");
+
+		ck_assert(qj_trust_verify(st, x, NULL, 1747267200 /* 2025-05-15 */,
+		    &w, &d) == QJ_OK);
+		ck_assert(qj_trust_verify(st, x, NULL, 1747353600, &w, &d) ==
+		    QJ_OK);
+		ck_assert_uint_eq(qj_trust_cache_hits(st), 1);
+		ck_assert_int_eq(qj_trust_verify(st, x, NULL, now, &w, &d),
+		    QJ_EUNPROC);
+		ck_assert_str_eq(d.type, "sig-crl-stale");
+		qj_trust_free(st);
+	}
 	/* PEM, DER and base64 parse alike. */
 	{
 		size_t n;

@@ -2003,8 +2003,8 @@ emit_node(struct conv *cv, const struct fnode *m, const json_t *v,
 {
 	xmlNodePtr	 el;
 	char		 buf[64];
-	const char	*text;
-	size_t		 len, old;
+	const char	*text = NULL;
+	size_t		 len = 0, old;
 	enum qj_err	 err;
 
 	old = path_push(&cv->p, m->name, idx);

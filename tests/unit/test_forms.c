@@ -885,6 +885,9 @@ START_TEST(t_hostile_xml)
 	    "<order xmlns=\"urn:qujat:form:order:1\" version=\"1.0\"/>";
 	static const char wrong_ns[] =
 	    "<decision xmlns=\"urn:qujat:form:order:1\" version=\"1.0\"/>";
+	static const char latin1[] =
+	    "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>"
+	    "<decision xmlns=\"urn:qujat:form:decision:1\" version=\"1.0\"/>";
 	struct qj_buf	 big = QJ_BUF_INIT, s = QJ_BUF_INIT;
 	char		*x, *p;
 	size_t		 len;
@@ -896,6 +899,8 @@ START_TEST(t_hostile_xml)
 	xml_refused("decision", "<decision", 9, QJ_EINVAL, "xml-malformed",
 	    NULL);
 	xml_refused("decision", "", 0, QJ_EINVAL, "xml-malformed", NULL);
+	xml_refused("decision", latin1, sizeof(latin1) - 1, QJ_EINVAL,
+	    "xml-encoding", NULL);
 	xml_refused("decision", wrong_root, sizeof(wrong_root) - 1,
 	    QJ_EUNPROC, "schema-violation", "");
 	xml_refused("decision", wrong_ns, sizeof(wrong_ns) - 1, QJ_EUNPROC,

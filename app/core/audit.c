@@ -267,7 +267,8 @@ valid_key(const char *k)
 	for (i = 0; i < n; i++)
 		if (!((k[i] >= 'a' && k[i] <= 'z') ||
 		    (k[i] >= 'A' && k[i] <= 'Z') ||
-		    (k[i] >= '0' && k[i] <= '9') || strchr("_.-", k[i]) != NULL))
+		    (k[i] >= '0' && k[i] <= '9') ||
+		    strchr("_.-", k[i]) != NULL))
 			return (0);
 	return (1);
 }
@@ -308,7 +309,8 @@ put_object(struct qj_buf *out, json_t *o, int depth, char *why, size_t wlen)
 		goto out;
 	for (i = 0; i < n; i++) {
 		if ((i > 0 && (err = qj_buf_append(out, ",", 1)) != QJ_OK) ||
-		    (err = put_string(out, keys[i], strlen(keys[i]))) != QJ_OK ||
+		    (err = put_string(out, keys[i], strlen(keys[i]))) !=
+		    QJ_OK ||
 		    (err = qj_buf_append(out, ":", 1)) != QJ_OK ||
 		    (err = put_value(out, json_object_get(o, keys[i]),
 		    depth + 1, why, wlen)) != QJ_OK)
@@ -408,7 +410,8 @@ is_hex64(const char *s)
 	if (s == NULL || strlen(s) != AUDIT_HASH_HEX)
 		return (0);
 	for (i = 0; i < AUDIT_HASH_HEX; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
 			return (0);
 	return (1);
 }
@@ -423,7 +426,8 @@ valid_action(const char *s)
 		return (0);
 	for (i = 1; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= '0' && s[i] <= '9') || strchr("._-", s[i]) != NULL))
+		    (s[i] >= '0' && s[i] <= '9') ||
+		    strchr("._-", s[i]) != NULL))
 			return (0);
 	return (1);
 }
@@ -511,7 +515,8 @@ audit_canonical(const struct audit_event *ev, struct qj_buf *out,
 	    (err = qj_buf_printf(out, ",\"seq\":%lld", (long long)ev->seq)) !=
 	    QJ_OK ||
 	    (err = put_opt(out, "state_after", ev->state_after, d)) != QJ_OK ||
-	    (err = put_opt(out, "state_before", ev->state_before, d)) != QJ_OK ||
+	    (err = put_opt(out, "state_before", ev->state_before, d)) !=
+	    QJ_OK ||
 	    (err = qj_buf_puts(out, ",\"stream\":")) != QJ_OK ||
 	    (err = put_string(out, ev->stream, strlen(ev->stream))) != QJ_OK)
 		return (err);

@@ -17,7 +17,7 @@
  *	actor_id	 integer, or null
  *	actor_login	 string, or null
  *	address		 string, or null
- *	at		 string "YYYY-MM-DDTHH:MM:SS.ffffffZ" (UTC, microseconds)
+ *	at		 string "YYYY-MM-DDTHH:MM:SS.ffffffZ" (UTC, to the usec)
  *	detail		 object (keys [A-Za-z0-9_.-]{1,64}; no fractions)
  *	document_hashes	 array of 64-hex-digit strings, in the given order
  *	prev_hash	 string, 64 lower-case hex digits

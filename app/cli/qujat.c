@@ -27,6 +27,8 @@ static const struct command commands[] = {
 	{ "seed-demo", cmd_seed_demo,
 	    "seed-demo --people FILE --out FILE [--db DSN]" },
 	{ "hash-password", cmd_hash_password, "hash-password < PASSWORD" },
+	{ "verify-audit", cmd_verify_audit,
+	    "verify-audit [--db DSN] [--stream S | --case ID] [--verbose]" },
 };
 
 static int

@@ -39,6 +39,8 @@ static const struct api_route routes[] = {
 	{ API_PATCH,	"/api/admin/people/{id}",	h_people_update, R_JSON },
 	{ API_POST,	"/api/admin/people/{id}/roles",	h_roles_grant,	R_JSON },
 	{ API_DELETE,	"/api/admin/people/{id}/roles/{id}", h_roles_revoke, 0 },
+	{ API_GET,	"/api/cases/{id}/audit",	h_case_audit,	0 },
+	{ API_GET,	"/api/audit/verify",		h_audit_verify,	0 },
 	{ API_PUT,	"/api/test/clock",		h_test_clock,
 	    R_PUBLIC | R_JSON | R_TEST },
 };

@@ -320,6 +320,11 @@ h_people_create(struct api_ctx *ctx)
 	}
 	if ((err = qj_db_begin(ctx->db, &ctx->diag)) != QJ_OK ||
 	    (err = people_create(ctx->db, &in, &id, &ctx->diag)) != QJ_OK ||
+	    /* audit: the "accounts" stream, in this transaction */
+	    (err = api_audit(ctx, "accounts", "person.create", NULL, NULL,
+	    json_pack("{s:I, s:s, s:I, s:b}", "person_id", (json_int_t)id,
+	    "login", in.login, "home_unit_id", (json_int_t)in.home_unit_id,
+	    "password_set", in.password_hash != NULL))) != QJ_OK ||
 	    (err = qj_db_commit(ctx->db, &ctx->diag)) != QJ_OK) {
 		reply_error(ctx, err, &ctx->diag);
 		return;
@@ -388,6 +393,9 @@ h_people_update(struct api_ctx *ctx)
 	    ((disabled == 1 || pw != NULL) &&
 	    (err = people_logout_everywhere(ctx->db, ctx->id[0], ctx->now,
 	    &ctx->diag)) != QJ_OK) ||
+	    /* audit: the "accounts" stream; field names, never values */
+	    (err = api_audit(ctx, "accounts", "person.update", NULL, NULL,
+	    audit_body_fields(ctx->json, ctx->id[0]))) != QJ_OK ||
 	    (err = qj_db_commit(ctx->db, &ctx->diag)) != QJ_OK) {
 		reply_error(ctx, err, &ctx->diag);
 		return;
@@ -434,9 +442,15 @@ h_roles_grant(struct api_ctx *ctx)
 	PQclear(res);
 	if (unit_in_scope(ctx, unit_id, "unit_id") != 0)
 		return;
-	err = grant_add(ctx->db, ctx->id[0], role, unit_id,
-	    ctx->actor->person_id, &gid, &ctx->diag);
-	if (err != QJ_OK) {
+	/* audit: grant and its "accounts" event in one transaction */
+	if ((err = qj_db_begin(ctx->db, &ctx->diag)) != QJ_OK ||
+	    (err = grant_add(ctx->db, ctx->id[0], role, unit_id,
+	    ctx->actor->person_id, &gid, &ctx->diag)) != QJ_OK ||
+	    (err = api_audit(ctx, "accounts", "role.grant", NULL, NULL,
+	    json_pack("{s:I, s:I, s:s, s:I}", "person_id",
+	    (json_int_t)ctx->id[0], "grant_id", (json_int_t)gid, "role", role,
+	    "unit_id", (json_int_t)unit_id))) != QJ_OK ||
+	    (err = qj_db_commit(ctx->db, &ctx->diag)) != QJ_OK) {
 		reply_error(ctx, err, &ctx->diag);
 		return;
 	}
@@ -477,8 +491,14 @@ h_roles_revoke(struct api_ctx *ctx)
 		    (long long)ctx->id[1]);
 		return;
 	}
-	if ((err = grant_revoke(ctx->db, ctx->id[1], ctx->actor->person_id,
-	    ctx->now, &ctx->diag)) != QJ_OK) {
+	/* audit: revocation and its "accounts" event in one transaction */
+	if ((err = qj_db_begin(ctx->db, &ctx->diag)) != QJ_OK ||
+	    (err = grant_revoke(ctx->db, ctx->id[1], ctx->actor->person_id,
+	    ctx->now, &ctx->diag)) != QJ_OK ||
+	    (err = api_audit(ctx, "accounts", "role.revoke", NULL, NULL,
+	    json_pack("{s:I, s:I}", "person_id", (json_int_t)ctx->id[0],
+	    "grant_id", (json_int_t)ctx->id[1]))) != QJ_OK ||
+	    (err = qj_db_commit(ctx->db, &ctx->diag)) != QJ_OK) {
 		reply_error(ctx, err, &ctx->diag);
 		return;
 	}

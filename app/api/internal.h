@@ -93,6 +93,12 @@ int	actor_covers(const struct actor *, const char *role,
 int	require_role(struct api_ctx *, const char *role);
 json_t	*actor_json(const struct actor *);
 
+/* h_audit.c: records an event in the caller's transaction; steals detail. */
+enum qj_err api_audit(struct api_ctx *, const char *stream, const char *action,
+	    const char *state_before, const char *state_after, json_t *detail);
+/* {"person_id", "fields": sorted names of the body's members, "disabled"?} */
+json_t	*audit_body_fields(const json_t *body, int64_t person_id);
+
 /* handlers, one file per resource */
 void	h_healthz(struct api_ctx *);
 void	h_readyz(struct api_ctx *);
@@ -110,5 +116,7 @@ void	h_tokens_list(struct api_ctx *);
 void	h_tokens_create(struct api_ctx *);
 void	h_tokens_revoke(struct api_ctx *);
 void	h_test_clock(struct api_ctx *);
+void	h_case_audit(struct api_ctx *);
+void	h_audit_verify(struct api_ctx *);
 
 #endif

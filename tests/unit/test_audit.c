@@ -499,6 +499,8 @@ START_TEST(t_tamper_truncate_end)
 
 	make_chain(&c);
 	expect(c.ev, N - 2, NULL, 0, AUDIT_F_NONE, 0);
+	expect(c.ev, N - 1, NULL, 0, AUDIT_F_NONE, 0);
+	expect(c.ev, N - 1, c.hash[N - 1], N, AUDIT_F_TRUNCATED, N);
 	expect(c.ev, N - 2, c.hash[N - 1], N, AUDIT_F_TRUNCATED, N - 1);
 	expect(c.ev, 0, c.hash[N - 1], N, AUDIT_F_TRUNCATED, 1);
 	/* A head that lags, or names another hash, or is missing. */

@@ -166,13 +166,19 @@ struct sig_walk {
 	char		 dupval[64];
 };
 
+/*
+ * Attributes that can name a Reference target: xml:id anywhere (libxml2
+ * makes it an ID), and inside ds:Signature any Id/ID/id (xmlsec registers
+ * "Id" there).  Without a DTD nothing else is an ID, so a form's own "id"
+ * attributes outside the signature are left alone.
+ */
 static int
-is_id_attr(xmlAttrPtr a)
+is_id_attr(xmlAttrPtr a, int in_sig)
 {
 	if (a->ns == NULL)
-		return (xmlStrEqual(a->name, BAD_CAST "Id") ||
+		return (in_sig && (xmlStrEqual(a->name, BAD_CAST "Id") ||
 		    xmlStrEqual(a->name, BAD_CAST "ID") ||
-		    xmlStrEqual(a->name, BAD_CAST "id"));
+		    xmlStrEqual(a->name, BAD_CAST "id")));
 	return (xmlStrEqual(a->ns->href, XML_XML_NAMESPACE) &&
 	    xmlStrEqual(a->name, BAD_CAST "id"));
 }
@@ -231,7 +237,7 @@ sig_walk(xmlNodePtr n, struct sig_walk *w, int in_sig)
 			w->sig = n;
 		}
 		for (a = n->properties; a != NULL; a = a->next)
-			if (is_id_attr(a))
+			if (is_id_attr(a, in_sig || here))
 				walk_id(w, a);
 		sig_walk(n->children, w, in_sig || here);
 	}

@@ -392,7 +392,8 @@ sign_again(const char *xml, const char *data, const char *who, size_t *len)
 	xmlChar		*mem;
 	int		 n, done;
 
-	doc = xmlReadMemory(xml, (int)strlen(xml), NULL, NULL, XML_PARSE_NONET);
+	doc = xmlReadMemory(xml, (int)strlen(xml), NULL, NULL, XML_PARSE_NONET |
+	    XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	ck_assert(doc != NULL);
 	sig = find_ds(xmlDocGetRootElement(doc), "Signature");
 	si = find_ds(sig->children, "SignedInfo");
@@ -1582,6 +1583,25 @@ START_TEST(ncalayer_positive)
 	/* Without an expected document it verifies too. */
 	ck_slug(verify_env(T, xml, len, NULL, NULL), "VALID");
 	free(xml);
+	/* A form's own repeated "id" attributes are not XML IDs: fine. */
+	{
+		char *t = ncalayer_template("users/applicant-rsa", NULL, NULL);
+		char *u = mutate(t, "<period ", "<x id=\"1\"/><x id=\"1\"/>"
+		    "<period ");
+
+		xml = sign_again(u, "", "users/applicant-rsa", &len);
+		ck_slug(verify_env(T, xml, len, NULL, NULL), "VALID");
+		free(xml);
+		free(u);
+		/* ...but a repeated xml:id is. */
+		u = mutate(t, "<period ", "<x xml:id=\"a\"/><x xml:id=\"a\"/>"
+		    "<period ");
+		xml = sign_again(u, "", "users/applicant-rsa", &len);
+		ck_slug(verify_env(T, xml, len, NULL, NULL), "sig-wrapping");
+		free(xml);
+		free(u);
+		free(t);
+	}
 }
 END_TEST
 

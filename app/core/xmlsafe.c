@@ -57,17 +57,6 @@ silent_error(void *ctx, const char *msg, ...)
 	(void)msg;
 }
 
-/*
- * With XML_PARSE_NOERROR some errors (e.g. a repeated xml:id) still fall
- * through to xmlGenericError and stderr; a structured handler catches all.
- */
-static void
-silent_serror(void *ctx, xmlErrorPtr err)
-{
-	(void)ctx;
-	(void)err;
-}
-
 static int
 tree_depth_ok(xmlNodePtr n, int depth)
 {
@@ -123,7 +112,6 @@ qj_xml_parse(const void *data, size_t len, size_t max_bytes, xmlDocPtr *out,
 	ctxt->sax->externalSubset = on_doctype;
 	ctxt->sax->error = silent_error;
 	ctxt->sax->warning = silent_error;
-	ctxt->sax->serror = silent_serror;
 	ctxt->vctxt.error = silent_error;
 	ctxt->vctxt.warning = silent_error;
 	xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR |

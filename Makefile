@@ -34,13 +34,14 @@ CFLAGS_SAN    = $(CFLAGS_BASE) -I. -O1 $(SANITIZE) -DQJ_TEST
 
 CORE_SRC     := $(sort $(wildcard app/core/*.c))
 STORE_SRC    := $(sort $(wildcard app/store/*.c))
+FLOW_SRC     := $(sort $(wildcard app/flow/*.c))
 API_SRC      := $(sort $(wildcard app/api/*.c))
 HTTP_SRC     := $(sort $(wildcard app/http/*.c))
 CLI_SRC      := $(sort $(wildcard app/cli/*.c))
 GEN_SRC      := build/gen/embedded.c
 MIGRATIONS   := $(sort $(wildcard migrations/*.sql))
 
-LIB_SRC      := $(CORE_SRC) $(STORE_SRC) $(GEN_SRC)
+LIB_SRC      := $(CORE_SRC) $(STORE_SRC) $(FLOW_SRC) $(GEN_SRC)
 REL_OBJ       = $(patsubst %.c,build/rel/%.o,$(1))
 SAN_OBJ       = $(patsubst %.c,build/san/%.o,$(1))
 

@@ -26,6 +26,9 @@ create table wf_case (
 	state		text not null check (state ~ '^[a-z][a-z0-9-]{0,47}$'),
 	-- Bumped by every change; a transition names the version it saw.
 	version		int not null default 1 check (version > 0),
+	-- Bumped each time the case enters a state, so parallel steps and
+	-- votes of an earlier visit to the same state do not count again.
+	round		int not null default 1 check (round > 0),
 	terminal	boolean not null default false,
 	vars		jsonb not null default '{}' check (jsonb_typeof(vars) = 'object'),
 	-- Registration of an order: gap-free number per series and year.
@@ -53,7 +56,12 @@ create table document (
 	bytes		bytea not null check (length(bytes) = size),
 	created_at	timestamptz not null default now()
 );
-create rule document_immutable as on update to document do instead nothing;
+create function document_immutable() returns trigger language plpgsql as $$
+begin
+	raise exception 'documents are immutable' using errcode = '23514';
+end $$;
+create trigger document_immutable before update or delete on document
+	for each row execute function document_immutable();
 
 -- A document's place in a case: role and version; a revision links to the
 -- version it replaces.
@@ -79,12 +87,20 @@ create table attachment (
 	size		bigint not null check (size > 0),
 	created_at	timestamptz not null default now()
 );
+-- Who uploaded an attachment (before any case references it).
+create table attachment_upload (
+	sha256		text not null references attachment(sha256),
+	person_id	bigint not null references person(id),
+	file_name	text not null check (length(file_name) between 1 and 255),
+	uploaded_at	timestamptz not null,
+	primary key (sha256, person_id)
+);
+-- An attachment belongs to a case once a document of the case names it.
 create table case_attachment (
 	case_id		bigint not null references wf_case(id),
 	sha256		text not null references attachment(sha256),
-	file_name	text not null check (length(file_name) between 1 and 255),
-	uploaded_by	bigint not null references person(id),
-	uploaded_at	timestamptz not null,
+	case_document_id bigint not null references case_document(id),
+	linked_at	timestamptz not null,
 	primary key (case_id, sha256)
 );
 
@@ -101,9 +117,10 @@ create table signature (
 	cert_sha256	text not null check (cert_sha256 ~ '^[0-9a-f]{64}$'),
 	cert_subject	text not null,
 	xml		bytea not null,
+	-- Every signature is its own act (a resubmission signs again), so
+	-- only the signature bytes themselves are unique.
 	xml_sha256	text not null unique check (xml_sha256 ~ '^[0-9a-f]{64}$'),
-	created_at	timestamptz not null,
-	unique (case_document_id, signer_id, commitment)
+	created_at	timestamptz not null
 );
 create index signature_case on signature (case_id);
 
@@ -115,12 +132,16 @@ create table signing_prepare (
 	case_version	int not null,
 	event		text not null,
 	person_id	bigint not null references person(id),
-	case_document_id bigint not null references case_document(id),
+	-- The document signed: stored already, or brought by the transition
+	-- (its canonical bytes kept here until the transition stores them).
+	case_document_id bigint references case_document(id),
+	document	bytea,
 	commitment	text not null,
 	skeleton	bytea not null,
 	created_at	timestamptz not null,
 	expires_at	timestamptz not null,
-	used_at		timestamptz
+	used_at		timestamptz,
+	check ((case_document_id is null) <> (document is null))
 );
 
 -- People assigned to a case in a capacity (commission chair and members,
@@ -192,21 +213,25 @@ create unique index deadline_one_pending on deadline (case_id, name)
 	where state = 'pending';
 create index deadline_due on deadline (due_at) where state = 'pending';
 
--- What each case waits for, and from whom: one row per (case, actor).  The
--- inbox reads this table only, through its indexes.
+-- What each case waits for, and from whom.  A row per (case, event, role,
+-- unit on the path from the organisation down to the case's unit) or per
+-- (case, event, person), so the inbox of a grant at unit U is one ordered
+-- range of an index, whatever the number of cases (a closure table over
+-- the unit tree, whose depth is a handful).
 create table case_pending (
 	case_id		bigint not null references wf_case(id),
 	role		text,
+	scope_unit	bigint references unit(id),
 	person_id	bigint references person(id),
-	unit_path	text not null,
 	event		text not null,
 	due_at		timestamptz,
 	since		timestamptz not null,
+	check ((role is null) = (scope_unit is null)),
 	check ((role is null) <> (person_id is null))
 );
 create index case_pending_case on case_pending (case_id);
-create index case_pending_role on case_pending (role, unit_path text_pattern_ops,
-	due_at, case_id) where role is not null;
+create index case_pending_role on case_pending (role, scope_unit, due_at,
+	case_id) where role is not null;
 create index case_pending_person on case_pending (person_id, due_at, case_id)
 	where person_id is not null;
 

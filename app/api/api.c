@@ -8,7 +8,10 @@
  * validates fields (400/422) and authorises by role and scope (403).  A
  * transaction left open by a failed handler is rolled back here.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +21,13 @@
 #include "core/codec.h"
 #include "core/jsonin.h"
 #include "core/log.h"
+#include "core/xades.h"
+#include "store/cases.h"
 
 static struct api_config	cfg;	/* written once by api_init() */
+static struct api_rt		rt;	/* loaded once by api_init() */
+
+static int	load_runtime(void);
 
 static const struct api_route routes[] = {
 	{ API_GET,	"/healthz",			h_healthz,
@@ -43,6 +51,23 @@ static const struct api_route routes[] = {
 	{ API_GET,	"/api/audit/verify",		h_audit_verify,	0 },
 	{ API_PUT,	"/api/test/clock",		h_test_clock,
 	    R_PUBLIC | R_JSON | R_TEST },
+	{ API_GET,	"/api/workflows",		h_workflows,	0 },
+	{ API_GET,	"/api/forms/{name}",		h_forms_describe, 0 },
+	{ API_POST,	"/api/cases",			h_cases_create,	R_JSON },
+	{ API_GET,	"/api/cases",			h_cases_list,	0 },
+	{ API_GET,	"/api/cases/{id}",		h_case_get,	0 },
+	{ API_POST,	"/api/cases/{id}/signing",	h_case_signing,	R_JSON },
+	{ API_POST,	"/api/cases/{id}/transitions",	h_case_transition,
+	    R_JSON },
+	{ API_POST,	"/api/cases/{id}/participants",	h_case_participants,
+	    R_JSON },
+	{ API_GET,	"/api/cases/{id}/documents/{sha}", h_document_get, 0 },
+	{ API_GET,	"/api/cases/{id}/attachments/{sha}", h_attachment_get,
+	    0 },
+	{ API_POST,	"/api/attachments",		h_attachments_upload,
+	    R_RAW },
+	{ API_GET,	"/api/inbox",			h_inbox,	0 },
+	{ API_POST,	"/api/orders",			h_orders_create, R_JSON },
 };
 
 static const char *const method_names[] = {
@@ -94,7 +119,153 @@ api_init(void)
 	if (cfg.test_clock)
 		qj_log(QJ_LOG_WARN, "config",
 		    "QUJAT_TEST_CLOCK=1: the clock can be moved over HTTP");
-	return (bad ? -1 : 0);
+	if (bad || load_runtime() != 0)
+		return (-1);
+	return (0);
+}
+
+static const char *
+env_path(const char *name, const char *rel, char *buf, size_t len)
+{
+	const char	*v = getenv(name);
+
+	if (v != NULL && *v != '\0')
+		return (v);
+	snprintf(buf, len, "%s/%s", cfg.home, rel);
+	return (buf);
+}
+
+/*
+ * Workflows, forms and the trust store, loaded in Kore's parent before the
+ * workers fork; shared read-only afterwards.  Trust anchors, intermediates
+ * and CRLs are configuration (QUJAT_TRUST_ANCHORS, QUJAT_TRUST_CHAIN,
+ * QUJAT_TRUST_CRLS); the defaults are the development CA of certs/dev.
+ */
+static int
+load_runtime(void)
+{
+	struct qj_diag	d;
+	char		dir[560], a[600], b[600], c[600];
+
+	qj_sig_init();
+	snprintf(dir, sizeof(dir), "%s/workflows", cfg.home);
+	snprintf(rt.wf_xsd, sizeof(rt.wf_xsd), "%s/workflow.xsd", dir);
+	if (wf_load_dir(dir, &rt.wfs, &d) != QJ_OK) {
+		fprintf(stderr, "qujat: workflows: %s\n", d.detail);
+		return (-1);
+	}
+	snprintf(dir, sizeof(dir), "%s/forms", cfg.home);
+	if (qj_forms_load(dir, &rt.forms, &d) != QJ_OK) {
+		fprintf(stderr, "qujat: forms: %s\n", d.detail);
+		return (-1);
+	}
+	if (qj_trust_load(env_path("QUJAT_TRUST_ANCHORS", "certs/dev/trust", a,
+	    sizeof(a)), env_path("QUJAT_TRUST_CHAIN", "certs/dev/chain", b,
+	    sizeof(b)), env_path("QUJAT_TRUST_CRLS", "certs/dev/crl", c,
+	    sizeof(c)), &rt.trust, &d) != QJ_OK) {
+		fprintf(stderr, "qujat: trust store: %s\n", d.detail);
+		return (-1);
+	}
+	snprintf(rt.store, sizeof(rt.store), "%s/store", cfg.var);
+	if (mkdir(rt.store, 0750) != 0 && errno != EEXIST) {
+		fprintf(stderr, "qujat: %s: %s\n", rt.store, strerror(errno));
+		return (-1);
+	}
+	qj_log(QJ_LOG_INFO, "startup", "workflows=%d forms=%zu",
+	    rt.wfs->ndefs, qj_forms_count(rt.forms));
+	return (0);
+}
+
+const struct api_rt *
+api_rt(void)
+{
+	return (&rt);
+}
+
+int
+api_register_definitions(struct qj_db *db, struct qj_diag *d)
+{
+	const struct wf_def	*def;
+	enum qj_err		 err;
+	int			 i;
+
+	for (i = 0; i < rt.wfs->ndefs; i++) {
+		def = rt.wfs->defs[i];
+		if ((err = cases_def_register(db, def->id, def->version,
+		    def->sha256, def->source, def->source_len, d)) != QJ_OK)
+			return (-1);
+	}
+	return (0);
+}
+
+void
+api_flow_env(struct api_ctx *ctx, struct flow_env *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->db = ctx->db;
+	env->wfs = rt.wfs;
+	env->wf_xsd = rt.wf_xsd;
+	env->forms = rt.forms;
+	env->trust = rt.trust;
+	env->now = ctx->now;
+	env->lang = ctx->lang;
+	env->request_id = ctx->resp->request_id;
+	env->address = ctx->req->address;
+}
+
+void
+api_flow_actor(const struct actor *a, struct flow_actor *fa,
+    struct wf_grant *grants)
+{
+	int	i;
+
+	memset(fa, 0, sizeof(*fa));
+	fa->person_id = a->person_id;
+	fa->login = a->login;
+	fa->iin = a->iin;
+	fa->bin = a->bin[0] != '\0' ? a->bin : NULL;
+	for (i = 0; i < a->ngrants; i++) {
+		grants[i].role = a->grants[i].role;
+		grants[i].unit_path = a->grants[i].unit_path;
+	}
+	fa->grants = grants;
+	fa->ngrants = a->ngrants;
+}
+
+int
+api_tick(int limit)
+{
+	struct flow_env	 env;
+	struct qj_diag	 d;
+	struct qj_db	*db;
+	PGresult	*res;
+	int		 fired = 0;
+
+	if ((db = qj_db_thread(&d)) == NULL)
+		return (-1);
+	qj_clock_set_offset(0);
+	if (cfg.test_clock && qj_db_exec(db, &res, "SELECT offset_seconds "
+	    "FROM test_clock WHERE id = 1", NULL, &d) == QJ_OK) {
+		qj_clock_set_offset(PQntuples(res) == 1 ? qj_db_i64(res, 0, 0) :
+		    0);
+		PQclear(res);
+	}
+	memset(&env, 0, sizeof(env));
+	env.db = db;
+	env.wfs = rt.wfs;
+	env.wf_xsd = rt.wf_xsd;
+	env.forms = rt.forms;
+	env.trust = rt.trust;
+	env.now = qj_now();
+	env.lang = "en";
+	env.request_id = "timer";
+	if (flow_tick(&env, limit, &fired, &d) != QJ_OK) {
+		qj_log(QJ_LOG_ERR, "timer", "%s", d.detail);
+		return (-1);
+	}
+	if (fired > 0)
+		qj_log(QJ_LOG_INFO, "timer", "fired %d deadlines", fired);
+	return (fired);
 }
 
 const struct api_config *
@@ -103,25 +274,49 @@ api_config(void)
 	return (&cfg);
 }
 
-/* Matches `path` against `pattern`; fills numeric {id} segments. */
+/*
+ * Matches `path` against `pattern`: {id} is a positive integer (up to 18
+ * digits), {sha} 64 lower-case hex digits, {name} [a-z0-9-]{1,48}.
+ */
 static int
-route_match(const char *pattern, const char *path, int64_t *ids, int *nid)
+route_match(const char *pattern, const char *path, struct api_ctx *ctx)
 {
 	const char	*p = pattern, *s = path;
 	char		*end;
 	long long	 v;
+	size_t		 n;
 
-	*nid = 0;
+	ctx->nid = 0;
 	while (*p != '\0' && *s != '\0') {
 		if (strncmp(p, "{id}", 4) == 0) {
 			if (!isdigit((unsigned char)*s) || *s == '0')
 				return (0);
 			v = strtoll(s, &end, 10);
-			if (end - s > 18 || *nid >= 4)
+			if (end - s > 18 || ctx->nid >= 4)
 				return (0);
-			ids[(*nid)++] = v;
+			ctx->id[ctx->nid++] = v;
 			s = end;
 			p += 4;
+			continue;
+		}
+		if (strncmp(p, "{sha}", 5) == 0) {
+			n = strspn(s, "0123456789abcdef");
+			if (n != 64 || (s[n] != '\0' && s[n] != '/'))
+				return (0);
+			memcpy(ctx->sha, s, 64);
+			ctx->sha[64] = '\0';
+			s += 64;
+			p += 5;
+			continue;
+		}
+		if (strncmp(p, "{name}", 6) == 0) {
+			n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-");
+			if (n == 0 || n > 48 || (s[n] != '\0' && s[n] != '/'))
+				return (0);
+			memcpy(ctx->name, s, n);
+			ctx->name[n] = '\0';
+			s += n;
+			p += 6;
 			continue;
 		}
 		if (*p != *s)
@@ -226,7 +421,7 @@ dispatch(struct api_ctx *ctx)
 		r = &routes[i];
 		if ((r->flags & R_TEST) && !cfg.test_clock)
 			continue;
-		if (!route_match(r->pattern, ctx->req->path, ctx->id, &ctx->nid))
+		if (!route_match(r->pattern, ctx->req->path, ctx))
 			continue;
 		if (r->method == ctx->req->method ||
 		    (r->method == API_GET && ctx->req->method == API_HEAD)) {
@@ -265,6 +460,12 @@ dispatch(struct api_ctx *ctx)
 	}
 	if ((hit->flags & R_JSON) && parse_json_body(ctx) != 0)
 		return;
+	if (!(hit->flags & (R_JSON | R_RAW)) && ctx->req->body_len > 0 &&
+	    ctx->req->method != API_DELETE) {
+		reply_problem(ctx, 400, "unexpected-body", NULL,
+		    "this request takes no body");
+		return;
+	}
 	hit->handler(ctx);
 }
 

@@ -73,6 +73,20 @@ struct api_config {
 int		 api_init(void);
 const struct api_config *api_config(void);
 
+/*
+ * Records the loaded workflow definitions in the database (a changed file
+ * without a new version is refused).  0 on success.
+ */
+struct qj_db;
+struct qj_diag;
+int		 api_register_definitions(struct qj_db *, struct qj_diag *);
+
+/*
+ * Fires up to `limit` due deadlines (the server's timer).  Returns how many
+ * fired, or -1 on a database error.  Runs on a task thread.
+ */
+int		 api_tick(int limit);
+
 /* The request-independent part: true for routes served without a task. */
 int		 api_is_inline(const struct api_req *);
 

@@ -55,6 +55,7 @@ fill_actor(struct api_ctx *ctx, PGresult *res, int via_session,
 	snprintf(a->login, sizeof(a->login), "%s", qj_db_str(res, 0, 1));
 	snprintf(a->iin, sizeof(a->iin), "%s", qj_db_str(res, 0, 2));
 	a->org_id = qj_db_i64(res, 0, 3);
+	snprintf(a->bin, sizeof(a->bin), "%s", qj_db_str(res, 0, 10));
 	a->via_session = via_session;
 	snprintf(a->csrf, sizeof(a->csrf), "%s", qj_db_str(res, 0, 4));
 	snprintf(a->session_hash, sizeof(a->session_hash), "%s", hash);

@@ -10,7 +10,11 @@
 
 #include "api/api.h"
 #include "core/clock.h"
+#include "core/forms.h"
 #include "core/qj.h"
+#include "core/trust.h"
+#include "core/wf.h"
+#include "flow/flow.h"
 #include "store/db.h"
 
 #define ACTOR_MAX_GRANTS	32
@@ -28,6 +32,7 @@ struct actor {
 	char			login[72];
 	char			iin[13];
 	int64_t			org_id;			/* 0 if none */
+	char			bin[13];		/* "" if none */
 	int			via_session;		/* cookie, not bearer */
 	char			session_hash[65];	/* when via_session */
 	char			csrf[44];		/* when via_session */
@@ -42,6 +47,8 @@ struct api_ctx {
 	struct actor	*actor;		/* NULL when anonymous */
 	int64_t		 id[4];		/* numeric path parameters, in order */
 	int		 nid;
+	char		 sha[65];	/* a {sha} path parameter */
+	char		 name[49];	/* a {name} path parameter */
 	json_t		*json;		/* parsed body for R_JSON routes */
 	struct qj_diag	 diag;
 	qj_time		 now;
@@ -55,6 +62,7 @@ typedef void	(*api_handler)(struct api_ctx *);
 #define R_JSON		0x02	/* body must be a JSON object */
 #define R_NODB		0x04	/* needs no database connection */
 #define R_TEST		0x08	/* exists only when QUJAT_TEST_CLOCK=1 */
+#define R_RAW		0x10	/* the body is a file, not JSON */
 
 struct api_route {
 	enum api_method	 method;
@@ -62,6 +70,21 @@ struct api_route {
 	api_handler	 handler;
 	unsigned	 flags;
 };
+
+/* What every request shares, loaded once in Kore's parent (api.c). */
+struct api_rt {
+	struct wf_set	*wfs;		/* workflows/ */
+	struct qj_forms	*forms;		/* forms/ */
+	struct qj_trust	*trust;		/* anchors, intermediates, CRLs */
+	char		 wf_xsd[600];	/* workflows/workflow.xsd */
+	char		 store[600];	/* attachment blobs */
+};
+const struct api_rt *api_rt(void);
+/* A flow environment for this request (time, language, request id). */
+void	api_flow_env(struct api_ctx *, struct flow_env *);
+/* The request's actor as the flow sees it; grants[ACTOR_MAX_GRANTS]. */
+void	api_flow_actor(const struct actor *, struct flow_actor *,
+	    struct wf_grant *grants);
 
 /* reply.c */
 void	reply_json(struct api_ctx *, int status, json_t *);	/* steals */
@@ -116,6 +139,19 @@ void	h_tokens_list(struct api_ctx *);
 void	h_tokens_create(struct api_ctx *);
 void	h_tokens_revoke(struct api_ctx *);
 void	h_test_clock(struct api_ctx *);
+void	h_workflows(struct api_ctx *);
+void	h_forms_describe(struct api_ctx *);
+void	h_cases_create(struct api_ctx *);
+void	h_cases_list(struct api_ctx *);
+void	h_case_get(struct api_ctx *);
+void	h_case_signing(struct api_ctx *);
+void	h_case_transition(struct api_ctx *);
+void	h_case_participants(struct api_ctx *);
+void	h_inbox(struct api_ctx *);
+void	h_orders_create(struct api_ctx *);
+void	h_document_get(struct api_ctx *);
+void	h_attachments_upload(struct api_ctx *);
+void	h_attachment_get(struct api_ctx *);
 void	h_case_audit(struct api_ctx *);
 void	h_audit_verify(struct api_ctx *);
 

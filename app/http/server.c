@@ -66,6 +66,44 @@ struct job {
 
 static const char	*trusted_proxy;	/* QUJAT_TRUSTED_PROXY, or NULL */
 
+/*
+ * The deadline timer: every QUJAT_TICK_MS each worker hands api_tick() to
+ * a task thread, unless its previous tick is still running.  Workers and
+ * hosts claim deadlines with FOR UPDATE SKIP LOCKED, so each fires once.
+ */
+static struct kore_task	tick_task;
+static int		tick_running;
+
+static int
+tick_entry(struct kore_task *t)
+{
+	(void)t;
+	(void)api_tick(100);
+	return (KORE_RESULT_OK);
+}
+
+static void
+tick_done(struct kore_task *t)
+{
+	if (!kore_task_finished(t))
+		return;
+	kore_task_destroy(t);
+	tick_running = 0;
+}
+
+static void
+tick_timer(void *arg, u_int64_t now)
+{
+	(void)arg;
+	(void)now;
+	if (tick_running)
+		return;
+	tick_running = 1;
+	kore_task_create(&tick_task, tick_entry);
+	kore_task_bind_callback(&tick_task, tick_done);
+	kore_task_run(&tick_task);
+}
+
 void
 kore_parent_configure(int argc, char **argv)
 {
@@ -96,6 +134,11 @@ kore_parent_configure(int argc, char **argv)
 		qj_log(QJ_LOG_WARN, "startup", "database schema %d is behind "
 		    "code %d; /readyz will fail until `qujat migrate` runs",
 		    version, qj_migrate_code_version());
+	else if (api_register_definitions(db, &d) != 0) {
+		fprintf(stderr, "qujat: refusing to start: %s\n", d.detail);
+		qj_db_free(db);
+		exit(1);
+	}
 	qj_db_free(db);
 	qj_db_set_dsn(dsn);
 	trusted_proxy = getenv("QUJAT_TRUSTED_PROXY");
@@ -105,7 +148,14 @@ kore_parent_configure(int argc, char **argv)
 int
 qj_worker_init(int state)
 {
-	(void)state;
+	const char	*ms = getenv("QUJAT_TICK_MS");
+	long		 interval = ms != NULL ? strtol(ms, NULL, 10) : 1000;
+
+	if (state != KORE_MODULE_LOAD)
+		return (KORE_RESULT_OK);
+	if (interval < 50 || interval > 3600000)
+		interval = 1000;
+	kore_timer_add(tick_timer, (u_int64_t)interval, NULL, 0);
 	return (KORE_RESULT_OK);
 }
 

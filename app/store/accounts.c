@@ -141,8 +141,9 @@ acct_actor_by_session(struct qj_db *db, const char *token_hash, qj_time now,
 	    "  FROM s WHERE session.token_hash = s.token_hash "
 	    "  AND s.last_seen_at < to_timestamp($2 - 30) RETURNING 1) "
 	    "SELECT p.id, p.login, p.iin, coalesce(p.org_id, 0), s.csrf_token, "
-	    "  g.id, g.role, g.unit_id, u.code, u.path "
+	    "  g.id, g.role, g.unit_id, u.code, u.path, coalesce(o.bin, '') "
 	    "FROM s JOIN person p ON p.id = s.person_id AND NOT p.disabled "
+	    "LEFT JOIN organisation o ON o.id = p.org_id "
 	    "LEFT JOIN role_grant g ON g.person_id = p.id "
 	    "  AND g.revoked_at IS NULL "
 	    "LEFT JOIN unit u ON u.id = g.unit_id ORDER BY g.id", &p, d));
@@ -163,8 +164,9 @@ acct_actor_by_token(struct qj_db *db, const char *token_hash, qj_time now,
 	    "  AND (expires_at IS NULL OR expires_at > to_timestamp($2)) "
 	    "  RETURNING person_id) "
 	    "SELECT p.id, p.login, p.iin, coalesce(p.org_id, 0), '', "
-	    "  g.id, g.role, g.unit_id, u.code, u.path "
+	    "  g.id, g.role, g.unit_id, u.code, u.path, coalesce(o.bin, '') "
 	    "FROM t JOIN person p ON p.id = t.person_id AND NOT p.disabled "
+	    "LEFT JOIN organisation o ON o.id = p.org_id "
 	    "LEFT JOIN role_grant g ON g.person_id = p.id "
 	    "  AND g.revoked_at IS NULL "
 	    "LEFT JOIN unit u ON u.id = g.unit_id ORDER BY g.id", &p, d));

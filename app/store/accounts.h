@@ -45,7 +45,8 @@ enum qj_err	acct_session_revoke(struct qj_db *, const char *token_hash,
  * The person behind a live session (idle window `idle` seconds) or API
  * token, with their active grants: one row per grant (grant columns NULL
  * when the person has none).  Columns: person id, login, iin, org id,
- * csrf (sessions only), grant id, role, unit id, unit code, unit path.
+ * csrf (sessions only), grant id, role, unit id, unit code, unit path,
+ * organisation BIN ("" if none).
  * Zero rows when the secret is unknown, expired, revoked or the person is
  * disabled.  Refreshes last_seen_at / last_used_at.
  */

@@ -107,6 +107,7 @@ spawn_kore(const char *conf, const char *dsn, const char *log)
 	setenv("QUJAT_TEST_CLOCK", "1", 1);
 	setenv("QUJAT_TRUSTED_PROXY", "127.0.0.1", 1);
 	setenv("QUJAT_THROTTLE_ADDRESS", "30", 1);
+	setenv("QUJAT_TICK_MS", "200", 1);
 	execlp("kore", "kore", "-f", "-n", "-r", "-c", conf, (char *)NULL);
 	_exit(127);
 }
@@ -141,8 +142,8 @@ harness_start(void)
 {
 	const char	*parent = getenv("QUJAT_TEST_ROOT");
 	struct qj_diag	 d;
-	char		 cmd[1024], conf[320], log[320];
-	int		 i, applied;
+	char		 cmd[1024], conf[320];
+	int		 applied;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	snprintf(H.root, sizeof(H.root), "%s/it-XXXXXX",
@@ -169,8 +170,18 @@ harness_start(void)
 		die("no free port%s", "");
 	snprintf(H.base, sizeof(H.base), "http://127.0.0.1:%d", H.port);
 	snprintf(conf, sizeof(conf), "%s/kore.conf", H.root);
-	snprintf(log, sizeof(log), "%s/kore.log", H.root);
 	write_conf(H.root, H.port, conf);
+	harness_start_kore();
+}
+
+void
+harness_start_kore(void)
+{
+	char	conf[320], log[320];
+	int	i;
+
+	snprintf(conf, sizeof(conf), "%s/kore.conf", H.root);
+	snprintf(log, sizeof(log), "%s/kore.log", H.root);
 	if ((H.kore = spawn_kore(conf, H.dsn, log)) < 0)
 		die("fork failed%s", "");
 	for (i = 0; i < 100 && !healthy(); i++)
@@ -180,24 +191,38 @@ harness_start(void)
 }
 
 void
+harness_stop_kore(void)
+{
+	int	i, st;
+
+	if (H.kore <= 0)
+		return;
+	kill(H.kore, SIGTERM);
+	for (i = 0; i < 100; i++) {
+		if (waitpid(H.kore, &st, WNOHANG) == H.kore)
+			break;
+		usleep(50 * 1000);
+	}
+	if (i == 100) {
+		kill(H.kore, SIGKILL);
+		waitpid(H.kore, &st, 0);
+	}
+	H.kore = 0;
+}
+
+void
+harness_restart_kore(void)
+{
+	harness_stop_kore();
+	harness_start_kore();
+}
+
+void
 harness_stop(void)
 {
 	char	cmd[1024];
-	int	i, st;
 
-	if (H.kore > 0) {
-		kill(H.kore, SIGTERM);
-		for (i = 0; i < 100; i++) {
-			if (waitpid(H.kore, &st, WNOHANG) == H.kore)
-				break;
-			usleep(50 * 1000);
-		}
-		if (i == 100) {
-			kill(H.kore, SIGKILL);
-			waitpid(H.kore, &st, 0);
-		}
-		H.kore = 0;
-	}
+	harness_stop_kore();
 	if (test_db != NULL) {
 		qj_db_free(test_db);
 		test_db = NULL;

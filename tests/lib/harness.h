@@ -29,6 +29,11 @@ extern struct harness H;
 
 void		 harness_start(void);
 void		 harness_stop(void);
+/* Stops Kore (SIGTERM) and starts it again on the same port and database. */
+void		 harness_restart_kore(void);
+/* Stops Kore only (the database stays up); harness_start_kore() again. */
+void		 harness_stop_kore(void);
+void		 harness_start_kore(void);
 
 /* The demo password of `login` (from seed-demo's output). */
 const char	*demo_password(const char *login);

@@ -170,7 +170,8 @@ struct qj_sig_expect {
 	time_t		 at;		/* check the certificate at this time;
 					   0: at the SigningTime (XAdES), at
 					   `now` (no SigningTime) */
-	time_t		 now;		/* the current time; 0: time(NULL) */
+	time_t		 now;		/* the current time; 0: time(NULL); the
+					   server passes qj_now() */
 	size_t		 max_bytes;	/* signature XML limit; 0: default */
 	int		 keep_signed_info; /* fill result.signed_info */
 };

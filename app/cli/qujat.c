@@ -27,6 +27,10 @@ static const struct command commands[] = {
 	{ "seed-demo", cmd_seed_demo,
 	    "seed-demo --people FILE --out FILE [--db DSN]" },
 	{ "hash-password", cmd_hash_password, "hash-password < PASSWORD" },
+	{ "verify-signature", cmd_verify_signature,
+	    "verify-signature --trust CA.pem [--untrusted CERT.pem]... "
+	    "[--crl CRL.pem]... [--at 'YYYY-MM-DD HH:MM:SS'] [--data FILE] "
+	    "[--expect-iin IIN] SIGNED.xml" },
 	{ "verify-audit", cmd_verify_audit,
 	    "verify-audit [--db DSN] [--stream S | --case ID] [--verbose]" },
 };

@@ -615,6 +615,8 @@ take_signature(struct flow_env *env, const struct flow_actor *a,
 	ex.iin = a->iin;
 	ex.bin = a->bin;
 	ex.commitment = to_sig_commitment(com);
+	/* The certificate must be good now, whatever SigningTime claims. */
+	ex.at = (time_t)env->now;
 	ex.now = (time_t)env->now;
 	if (in->sig_enveloped)
 		err = qj_xades_verify_enveloped(env->trust, in->sig,
@@ -961,8 +963,11 @@ fire(struct flow_env *env, const struct flow_actor *a, int64_t case_id,
 	c.terminal = wf_state(def, t->to)->terminal;
 	c.version++;
 	if (c.terminal) {
-		/* A closed case waits for nothing. */
+		/* A closed case waits for nothing, and is sealed. */
 		PGresult *dl = NULL;
+
+		if ((err = seal_queue(env->db, c.id, env->now, d)) != QJ_OK)
+			goto out;
 
 		if ((err = deadlines_of(env->db, c.id, &dl, d)) == QJ_OK) {
 			int i;

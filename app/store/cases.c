@@ -964,3 +964,16 @@ attachment_of_case(struct qj_db *db, int64_t case_id, const char *sha256,
 	    "case_attachment ca JOIN attachment a ON a.sha256 = ca.sha256 "
 	    "WHERE ca.case_id = $1 AND ca.sha256 = $2", &p, d));
 }
+
+enum qj_err
+seal_queue(struct qj_db *db, int64_t case_id, qj_time now, struct qj_diag *d)
+{
+	struct qj_params	p;
+
+	qj_p_init(&p);
+	qj_p_i64(&p, case_id);
+	qj_p_i64(&p, now);
+	return (qj_db_exec(db, NULL, "INSERT INTO seal_job (case_id, "
+	    "queued_at, next_try_at) VALUES ($1, to_timestamp($2), "
+	    "to_timestamp($2)) ON CONFLICT (case_id) DO NOTHING", &p, d));
+}

@@ -250,6 +250,10 @@ enum qj_err	attachments_of(struct qj_db *, int64_t case_id, PGresult **,
 enum qj_err	attachment_of_case(struct qj_db *, int64_t case_id,
 		    const char *sha256, PGresult **, struct qj_diag *);
 
+/* Queues a terminal case for sealing (once; a second call does nothing). */
+enum qj_err	seal_queue(struct qj_db *, int64_t case_id, qj_time now,
+		    struct qj_diag *);
+
 /* The calendar: exceptions (day, working) and zone rules (from, minutes). */
 enum qj_err	calendar_rows(struct qj_db *, PGresult **days, PGresult **zones,
 		    struct qj_diag *);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <check.h>
 #include <curl/curl.h>
 
 #include "tests/lib/harness.h"
@@ -288,7 +289,7 @@ db_int(const char *sql)
 		fprintf(stderr, "db_int(%s): %s\n", sql,
 		    PQresultErrorMessage(res));
 		PQclear(res);
-		abort();
+		ck_abort_msg("db_int(%s) returned no single row", sql);
 	}
 	v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
@@ -300,10 +301,8 @@ db_run(const char *sql)
 {
 	struct qj_diag	d;
 
-	if (qj_db_script(harness_db(), sql, &d) != QJ_OK) {
-		fprintf(stderr, "db_run(%s): %s\n", sql, d.detail);
-		abort();
-	}
+	if (qj_db_script(harness_db(), sql, &d) != QJ_OK)
+		ck_abort_msg("db_run(%s): %s", sql, d.detail);
 }
 
 int

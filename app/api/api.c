@@ -67,6 +67,9 @@ static const struct api_route routes[] = {
 	{ API_POST,	"/api/attachments",		h_attachments_upload,
 	    R_RAW },
 	{ API_GET,	"/api/inbox",			h_inbox,	0 },
+	{ API_GET,	"/api/calendar",		h_calendar_get,	0 },
+	{ API_PUT,	"/api/calendar/days/{name}",	h_calendar_put,	R_JSON },
+	{ API_DELETE,	"/api/calendar/days/{name}",	h_calendar_delete, 0 },
 	{ API_POST,	"/api/orders",			h_orders_create, R_JSON },
 };
 

@@ -124,6 +124,9 @@ json_t	*audit_body_fields(const json_t *body, int64_t person_id);
 
 /* handlers, one file per resource */
 void	h_healthz(struct api_ctx *);
+void	h_calendar_get(struct api_ctx *);
+void	h_calendar_put(struct api_ctx *);
+void	h_calendar_delete(struct api_ctx *);
 void	h_readyz(struct api_ctx *);
 void	h_session_create(struct api_ctx *);
 void	h_session_delete(struct api_ctx *);

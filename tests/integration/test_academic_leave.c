@@ -14,214 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/lib/flowkit.h"
 #include "tests/lib/harness.h"
 #include "tests/lib/http.h"
 #include "tests/lib/signer.h"
 
-#define APPLICANT_IIN	"980412410006"
-
-static void
-login_as(struct tclient *c, const char *login)
-{
-	ck_assert_int_eq(t_login(c, login, demo_password(login)), 201);
-}
-
-static void
-set_clock(long long offset)
-{
-	struct tresp	r;
-	char		body[64];
-
-	snprintf(body, sizeof(body), "{\"offset_seconds\":%lld}", offset);
-	ck_assert_int_eq(t_json(NULL, "PUT", "/api/test/clock", body, &r), 200);
-	tresp_free(&r);
-}
-
-/* Uploads a small PDF; returns its SHA-256 in out. */
-static void
-upload_pdf(struct tclient *c, const char *tag, char out[65])
-{
-	struct tresp	r;
-	char		body[256];
-	int		n;
-
-	n = snprintf(body, sizeof(body), "%%PDF-1.4\n%% %s\n1 0 obj <<>> "
-	    "endobj\ntrailer <<>>\n%%%%EOF\n", tag);
-	ck_assert_int_eq(t_req(c, "POST", "/api/attachments?name=scan.pdf",
-	    body, (size_t)n, "application/pdf", NULL, &r), 201);
-	snprintf(out, 65, "%s", t_str(&r, "sha256"));
-	ck_assert_str_eq(t_str(&r, "media_type"), "application/pdf");
-	tresp_free(&r);
-}
-
-/* The application as JSON, with the ground and dates given. */
-static char *
-application(const char *ground, const char *start, const char *end,
-    const char *child_birth, const char *evidence_sha, const char *kind)
-{
-	json_t	*o;
-	char	*s;
-
-	o = json_pack("{s:s, s:{s:s, s:{s:s}}, s:{s:s, s:{s:s, s:s}}, "
-	    "s:{s:s, s:{s:s}}, s:i, s:s, s:s, s:s, s:[{s:s, s:s, s:s, s:s, "
-	    "s:s}], s:s, s:s, s:s}",
-	    "version", "1.0",
-	    "addressee", "role", "head-of-university", "organisation", "kk",
-	    "Qujat демо медицина университеті",
-	    "applicant", "iin", APPLICANT_IIN, "fullName", "kk",
-	    "Нұрланова Айгерім Серікқызы", "en", "Aigerim Nurlanova",
-	    "programme", "code", "7R01114", "name", "kk",
-	    "Кардиология (ересектер, балалар)",
-	    "yearOfStudy", 2,
-	    "ground", ground,
-	    "requestedStartDate", start,
-	    "requestedEndDate", end,
-	    "evidence", "sha256", evidence_sha, "kind", kind, "description",
-	    "ДКК қорытындысы", "mediaType", "application/pdf", "fileName",
-	    "scan.pdf",
-	    "statement", "Академиялық демалыс беруіңізді сұраймын.",
-	    "language", "kk",
-	    "date", "2026-11-23");
-	if (child_birth != NULL)
-		json_object_set_new(o, "childBirthDate",
-		    json_string(child_birth));
-	s = json_dumps(o, 0);
-	json_decref(o);
-	return (s);
-}
-
-/* Opens a leave case as the applicant; returns its id. */
-static int64_t
-open_case(struct tclient *app, const char *ground, const char *start,
-    const char *end)
-{
-	struct tresp	 r;
-	char		 sha[65], *doc, *body;
-	int64_t		 id;
-
-	upload_pdf(app, ground, sha);
-	doc = application(ground, start, end, NULL, sha, ground[0] == 't' ?
-	    "central-dkk-decision" : "dkk-conclusion");
-	body = malloc(strlen(doc) + 64);
-	sprintf(body, "{\"workflow\":\"academic-leave\",\"document\":%s}", doc);
-	t_json(app, "POST", "/api/cases", body, &r);
-	ck_assert_msg(r.status == 201, "open: %ld %s", r.status, r.body);
-	id = t_int(&r, "id");
-	ck_assert_str_eq(t_str(&r, "state"), "draft");
-	tresp_free(&r);
-	free(doc);
-	free(body);
-	return (id);
-}
-
-static void
-expect_state(struct tclient *c, int64_t id, const char *state)
-{
-	char	s[64];
-
-	ck_assert_str_eq(t_case_state(c, id, s, sizeof(s)), state);
-}
-
-static void
-fire_ok(struct tclient *c, const char *login, int64_t id, const char *event,
-    const char *extra)
-{
-	struct tresp	r;
-
-	t_fire(c, login, "rsa", id, event, extra, &r);
-	ck_assert_msg(r.status == 200, "%s by %s on %lld: %ld %s", event,
-	    login, (long long)id, r.status, r.body);
-	tresp_free(&r);
-}
-
-/* Takes a leave case from draft to awaiting-order. */
-static void
-approve_case(struct tclient *app, struct tclient *dean, struct tclient *reg,
-    int64_t id)
-{
-	fire_ok(app, "applicant", id, "submit", "");
-	fire_ok(dean, "dean", id, "approve", "");
-	fire_ok(reg, "registrar", id, "confirm-record", "");
-	expect_state(reg, id, "awaiting-order");
-}
-
-static int64_t
-draft_order(struct tclient *reg, const int64_t *ids, int n)
-{
-	struct tresp	r;
-	char		body[4096], list[1024] = "";
-	int		i;
-	int64_t		id;
-
-	for (i = 0; i < n; i++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list),
-		    "%s%lld", i ? "," : "", (long long)ids[i]);
-	snprintf(body, sizeof(body), "{\"series\":\"student\",\"case_ids\":"
-	    "[%s],\"language\":\"kk\",\"title\":{\"kk\":\"Академиялық "
-	    "демалыс туралы\",\"ru\":\"Об академическом отпуске\"},"
-	    "\"preamble\":{\"text\":{\"kk\":\"ДКК қорытындысы негізінде "
-	    "БҰЙЫРАМЫН:\"},\"legalBasis\":[{\"act\":{\"kk\":\"Резидентурада "
-	    "оқу қағидалары, 4.4\"},\"citation\":\"seed 000 L1023-L1049\"}]},"
-	    "\"signatory\":{\"fullName\":{\"surname\":\"Шоқанов\","
-	    "\"givenName\":\"Марат\",\"patronymic\":\"Ерланұлы\"},\"iin\":"
-	    "\"680224310005\",\"role\":\"rector\",\"position\":{\"kk\":"
-	    "\"Басқарма төрағасы – Ректор\"}}}", list);
-	t_json(reg, "POST", "/api/orders", body, &r);
-	ck_assert_msg(r.status == 201, "order: %ld %s", r.status, r.body);
-	id = t_int(&r, "id");
-	ck_assert_str_eq(t_str(&r, "workflow"), "order");
-	tresp_free(&r);
-	return (id);
-}
-
-/* Visas and signature: the order from draft to registered. */
-static void
-sign_order(int64_t order)
-{
-	struct tclient	reg, legal, dean, vr, rector;
-
-	login_as(&reg, "registrar");
-	login_as(&legal, "legal");
-	login_as(&dean, "dean");
-	login_as(&vr, "vicerector");
-	login_as(&rector, "rector");
-	fire_ok(&reg, "registrar", order, "send-for-approval", "");
-	fire_ok(&legal, "legal", order, "endorse", "");
-	fire_ok(&dean, "dean", order, "endorse", "");
-	expect_state(&reg, order, "approval");
-	fire_ok(&vr, "vicerector", order, "endorse", "");
-	expect_state(&reg, order, "signing");
-	fire_ok(&rector, "rector", order, "sign", "");
-	expect_state(&reg, order, "registered");
-}
-
-static char *
-return_application(const char *cert_sha)
-{
-	json_t	*o = json_pack("{s:s, s:{s:s, s:{s:s}}, s:{s:s, s:{s:s}}, "
-	    "s:{s:s, s:{s:s}}, s:i, s:{s:s, s:s}, s:s, s:s, s:{s:{s:s, s:s, "
-	    "s:s, s:s, s:s}}, s:s, s:s, s:s}",
-	    "version", "1.0",
-	    "addressee", "role", "head-of-university", "organisation", "kk",
-	    "Qujat демо медицина университеті",
-	    "applicant", "iin", APPLICANT_IIN, "fullName", "kk",
-	    "Нұрланова Айгерім Серікқызы",
-	    "programme", "code", "7R01114", "name", "kk", "Кардиология",
-	    "yearOfStudy", 2,
-	    "leaveOrder", "number", "1", "date", "2026-11-23",
-	    "leaveGround", "medical",
-	    "requestedReturnDate", "2027-06-01",
-	    "evidence", "dkkHealthCertificate", "sha256", cert_sha, "kind",
-	    "dkk-health-certificate", "description", "ДКК анықтамасы",
-	    "mediaType", "application/pdf", "fileName", "scan.pdf",
-	    "statement", "Оқуға оралуға рұқсат сұраймын.",
-	    "language", "kk",
-	    "date", "2027-05-20");
-	char	*s = json_dumps(o, 0);
-
-	json_decref(o);
-	return (s);
-}
 
 START_TEST(t_end_to_end)
 {
@@ -230,16 +27,16 @@ START_TEST(t_end_to_end)
 	int64_t		id, order, rorder;
 	char		sha[65], *doc, extra[8192], path[96];
 
-	set_clock(0);
-	login_as(&app, "applicant");
-	login_as(&dean, "dean");
-	login_as(&reg, "registrar");
-	id = open_case(&app, "medical", "2026-12-01", "2027-05-31");
-	approve_case(&app, &dean, &reg, id);
-	order = draft_order(&reg, &id, 1);
-	sign_order(order);
+	kit_set_clock(0);
+	kit_login_as(&app, "applicant");
+	kit_login_as(&dean, "dean");
+	kit_login_as(&reg, "registrar");
+	id = kit_open_leave(&app, "medical", "2026-12-01", "2027-05-31");
+	kit_approve_leave(&app, &dean, &reg, id);
+	order = kit_draft_order(&reg, &id, 1);
+	kit_sign_order(order);
 	/* The order moved the case: on leave until the end date. */
-	expect_state(&app, id, "on-leave");
+	kit_expect_state(&app, id, "on-leave");
 	snprintf(path, sizeof(path), "/api/cases/%lld", (long long)order);
 	t_json(&reg, "GET", path, NULL, &r);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(
@@ -252,19 +49,19 @@ START_TEST(t_end_to_end)
 	ck_assert_ptr_nonnull(strstr(r.body, "seed 000 L1107-L1109"));
 	tresp_free(&r);
 	/* The learner acknowledges the order (ProofOfReceipt). */
-	fire_ok(&app, "applicant", order, "acknowledge", "");
-	expect_state(&reg, order, "in-force");
+	kit_fire_ok(&app, "applicant", order, "acknowledge", "");
+	kit_expect_state(&reg, order, "in-force");
 	/* Return: application with the health certificate, then the order. */
-	upload_pdf(&app, "health", sha);
-	doc = return_application(sha);
+	kit_upload_pdf(&app, "health", sha);
+	doc = kit_return_application(sha);
 	snprintf(extra, sizeof(extra), "\"document\":%s", doc);
 	free(doc);
-	fire_ok(&app, "applicant", id, "file-return", extra);
-	fire_ok(&dean, "dean", id, "approve-return", "");
-	expect_state(&app, id, "awaiting-return-order");
-	rorder = draft_order(&reg, &id, 1);
-	sign_order(rorder);
-	expect_state(&app, id, "studying");
+	kit_fire_ok(&app, "applicant", id, "file-return", extra);
+	kit_fire_ok(&dean, "dean", id, "approve-return", "");
+	kit_expect_state(&app, id, "awaiting-return-order");
+	rorder = kit_draft_order(&reg, &id, 1);
+	kit_sign_order(rorder);
+	kit_expect_state(&app, id, "studying");
 	/* The return-by deadline is cancelled, not fired. */
 	ck_assert_int_eq(db_int("SELECT count(*) FROM deadline WHERE state = "
 	    "'fired'"), 0);
@@ -272,7 +69,7 @@ START_TEST(t_end_to_end)
 	 * orders' receipt. */
 	ck_assert_int_ge(db_int("SELECT count(*) FROM signature"), 5);
 	/* The audit chain of the case verifies. */
-	login_as(&aud, "auditor");
+	kit_login_as(&aud, "auditor");
 	snprintf(path, sizeof(path), "/api/audit/verify?case=%lld",
 	    (long long)id);
 	t_json(&aud, "GET", path, NULL, &r);
@@ -290,12 +87,12 @@ START_TEST(t_guards_and_actors)
 	struct tresp	r;
 	int64_t		id;
 
-	set_clock(0);
-	login_as(&app, "applicant");
-	login_as(&dean, "dean");
-	login_as(&legal, "legal");
+	kit_set_clock(0);
+	kit_login_as(&app, "applicant");
+	kit_login_as(&dean, "dean");
+	kit_login_as(&legal, "legal");
 	/* 13 months of medical leave: refused with the rule cited. */
-	id = open_case(&app, "medical", "2026-12-01", "2028-01-02");
+	id = kit_open_leave(&app, "medical", "2026-12-01", "2028-01-02");
 	t_fire(&app, "applicant", "rsa", id, "submit", "", &r);
 	ck_assert_msg(t_is_problem(&r, 422, "guard-failed"), "%s", r.body);
 	ck_assert_str_eq(json_string_value(json_object_get(r.json, "field")),
@@ -303,10 +100,10 @@ START_TEST(t_guards_and_actors)
 	ck_assert_ptr_nonnull(strstr(t_str(&r, "detail"),
 	    "seed 000 L1029-L1033"));
 	tresp_free(&r);
-	expect_state(&app, id, "draft");
+	kit_expect_state(&app, id, "draft");
 	/* The same length of TB leave is fine. */
-	id = open_case(&app, "tuberculosis", "2026-12-01", "2028-01-02");
-	fire_ok(&app, "applicant", id, "submit", "");
+	id = kit_open_leave(&app, "tuberculosis", "2026-12-01", "2028-01-02");
+	kit_fire_ok(&app, "applicant", id, "submit", "");
 	/* Legal cannot approve; the dean can. */
 	t_fire(&legal, "legal", "rsa", id, "approve", "", &r);
 	ck_assert_msg(t_is_problem(&r, 403, "wrong-actor"), "%s", r.body);
@@ -316,12 +113,12 @@ START_TEST(t_guards_and_actors)
 	ck_assert(t_is_problem(&r, 422, "reason-required"));
 	tresp_free(&r);
 	/* Return for changes, then the applicant resubmits. */
-	fire_ok(&dean, "dean", id, "return-for-changes",
+	kit_fire_ok(&dean, "dean", id, "return-for-changes",
 	    "\"reason\":\"ДКК шешімінің көшірмесі анық емес\"");
-	expect_state(&app, id, "returned");
-	fire_ok(&app, "applicant", id, "submit", "");
-	fire_ok(&dean, "dean", id, "reject", "\"reason\":\"Негіз расталмады\"");
-	expect_state(&app, id, "rejected");
+	kit_expect_state(&app, id, "returned");
+	kit_fire_ok(&app, "applicant", id, "submit", "");
+	kit_fire_ok(&dean, "dean", id, "reject", "\"reason\":\"Негіз расталмады\"");
+	kit_expect_state(&app, id, "rejected");
 	/* A closed case takes nothing more. */
 	t_fire(&dean, "dean", "rsa", id, "approve", "", &r);
 	ck_assert_int_eq(r.status, 409);
@@ -338,9 +135,9 @@ START_TEST(t_signature_must_be_the_actors)
 	json_t		*b;
 	char		*s, path[96];
 
-	set_clock(0);
-	login_as(&app, "applicant");
-	id = open_case(&app, "medical", "2026-12-01", "2027-03-01");
+	kit_set_clock(0);
+	kit_login_as(&app, "applicant");
+	id = kit_open_leave(&app, "medical", "2026-12-01", "2027-03-01");
 	snprintf(path, sizeof(path), "/api/cases/%lld/signing", (long long)id);
 	b = json_pack("{s:s, s:s}", "event", "submit", "certificate",
 	    t_cert_pem("applicant2", "rsa"));
@@ -401,10 +198,10 @@ START_TEST(t_concurrent_conflicting_transitions)
 	int		i, ok = 0, conflict = 0, v;
 	char		path[96];
 
-	set_clock(0);
-	login_as(&app, "applicant");
-	id = open_case(&app, "medical", "2026-12-01", "2027-03-01");
-	fire_ok(&app, "applicant", id, "submit", "");
+	kit_set_clock(0);
+	kit_login_as(&app, "applicant");
+	id = kit_open_leave(&app, "medical", "2026-12-01", "2027-03-01");
+	kit_fire_ok(&app, "applicant", id, "submit", "");
 	v = t_case_version(&app, id);
 	for (i = 0; i < 50; i++) {
 		rc[i].id = id;
@@ -419,8 +216,8 @@ START_TEST(t_concurrent_conflicting_transitions)
 	}
 	ck_assert_int_eq(ok, 1);
 	ck_assert_int_eq(conflict, 49);
-	expect_state(&app, id, "withdrawn");
-	login_as(&aud, "auditor");
+	kit_expect_state(&app, id, "withdrawn");
+	kit_login_as(&aud, "auditor");
 	snprintf(path, sizeof(path), "/api/audit/verify?case=%lld",
 	    (long long)id);
 	t_json(&aud, "GET", path, NULL, &r);
@@ -440,9 +237,9 @@ START_TEST(t_stale_version_and_idempotency)
 	char		path[96], body[96];
 	int		v;
 
-	set_clock(0);
-	login_as(&app, "applicant");
-	id = open_case(&app, "medical", "2026-12-01", "2027-03-01");
+	kit_set_clock(0);
+	kit_login_as(&app, "applicant");
+	id = kit_open_leave(&app, "medical", "2026-12-01", "2027-03-01");
 	v = t_case_version(&app, id);
 	snprintf(path, sizeof(path), "/api/cases/%lld/transitions",
 	    (long long)id);
@@ -473,68 +270,27 @@ START_TEST(t_stale_version_and_idempotency)
 }
 END_TEST
 
-/* Takes a new case to on-leave, ending on `end`. */
-static int64_t
-case_on_leave(const char *end)
-{
-	struct tclient	app, dean, reg;
-	int64_t		id, order;
-
-	login_as(&app, "applicant");
-	login_as(&dean, "dean");
-	login_as(&reg, "registrar");
-	id = open_case(&app, "medical", "2026-12-01", end);
-	approve_case(&app, &dean, &reg, id);
-	order = draft_order(&reg, &id, 1);
-	sign_order(order);
-	expect_state(&app, id, "on-leave");
-	return (id);
-}
-
-/* Offset that puts the injected clock `delta` seconds after `due`. */
-static long long
-offset_after(const char *due_sql, long long delta)
-{
-	return (db_int(due_sql) - (long long)time(NULL) + delta);
-}
-
-static int
-wait_state(int64_t id, const char *state, int seconds)
-{
-	char	q[160];
-	int	i;
-
-	snprintf(q, sizeof(q), "SELECT count(*) FROM wf_case WHERE id = %lld "
-	    "AND state = '%s'", (long long)id, state);
-	for (i = 0; i < seconds * 10; i++) {
-		if (db_int(q) == 1)
-			return (1);
-		usleep(100 * 1000);
-	}
-	return (0);
-}
-
 START_TEST(t_return_overdue_opens_expulsion)
 {
 	char		q[256];
 	int64_t		id;
 	long long	off;
 
-	set_clock(0);
-	id = case_on_leave("2027-01-31");
+	kit_set_clock(0);
+	id = kit_case_on_leave("2027-01-31");
 	/* Due at the end of 31 January 2027 in Asia/Almaty (UTC+5). */
 	snprintf(q, sizeof(q), "SELECT extract(epoch FROM due_at)::bigint FROM "
 	    "deadline WHERE case_id = %lld AND name = 'return-by'",
 	    (long long)id);
 	ck_assert_int_eq(db_int(q), 1801422000LL);	/* 2027-01-31T19:00Z */
 	/* One hour before: nothing happens. */
-	off = offset_after(q, -3600);
-	set_clock(off);
+	off = kit_offset_after(q, -3600);
+	kit_set_clock(off);
 	sleep(1);
-	ck_assert(wait_state(id, "on-leave", 1));
+	ck_assert(kit_wait_state(id, "on-leave", 1));
 	/* Past due: the case closes and an expulsion case opens by itself. */
-	set_clock(offset_after(q, 60));
-	ck_assert_msg(wait_state(id, "not-returned", 10), "deadline did not "
+	kit_set_clock(kit_offset_after(q, 60));
+	ck_assert_msg(kit_wait_state(id, "not-returned", 10), "deadline did not "
 	    "fire");
 	snprintf(q, sizeof(q), "SELECT count(*) FROM wf_case WHERE parent_id = "
 	    "%lld AND workflow = 'expulsion' AND state = 'awaiting-order' AND "
@@ -548,7 +304,7 @@ START_TEST(t_return_overdue_opens_expulsion)
 	snprintf(q, sizeof(q), "SELECT count(*) FROM wf_case WHERE parent_id = "
 	    "%lld", (long long)id);
 	ck_assert_int_eq(db_int(q), 1);
-	set_clock(0);
+	kit_set_clock(0);
 }
 END_TEST
 
@@ -559,21 +315,21 @@ START_TEST(t_deadline_fires_once_across_restart)
 	int64_t		id;
 	int		round;
 
-	set_clock(0);
-	id = case_on_leave("2027-02-28");
+	kit_set_clock(0);
+	id = kit_case_on_leave("2027-02-28");
 	snprintf(q, sizeof(q), "SELECT extract(epoch FROM due_at)::bigint FROM "
 	    "deadline WHERE case_id = %lld AND name = 'return-by'",
 	    (long long)id);
 	harness_stop_kore();
 	snprintf(sql, sizeof(sql), "INSERT INTO test_clock (id, offset_seconds) "
 	    "VALUES (1, %lld) ON CONFLICT (id) DO UPDATE SET offset_seconds = "
-	    "excluded.offset_seconds", offset_after(q, 120));
+	    "excluded.offset_seconds", kit_offset_after(q, 120));
 	db_run(sql);
-	ck_assert(wait_state(id, "on-leave", 1));
+	ck_assert(kit_wait_state(id, "on-leave", 1));
 	for (round = 0; round < 3; round++) {
 		harness_start_kore();
 		if (round == 0)
-			ck_assert_msg(wait_state(id, "not-returned", 10),
+			ck_assert_msg(kit_wait_state(id, "not-returned", 10),
 			    "deadline did not fire after the restart");
 		sleep(1);
 		harness_stop_kore();
@@ -585,7 +341,7 @@ START_TEST(t_deadline_fires_once_across_restart)
 	snprintf(q, sizeof(q), "SELECT count(*) FROM audit_event WHERE "
 	    "case_id = %lld AND action = 'return-overdue'", (long long)id);
 	ck_assert_int_eq(db_int(q), 1);
-	set_clock(0);
+	kit_set_clock(0);
 }
 END_TEST
 

@@ -13,28 +13,12 @@
 #include <unistd.h>
 
 #include "store/cases.h"
+#include "tests/lib/flowkit.h"
 #include "tests/lib/harness.h"
 #include "tests/lib/http.h"
 #include "tests/lib/signer.h"
 
 #define NORDERS	20
-
-static void
-login_as(struct tclient *c, const char *login)
-{
-	ck_assert_int_eq(t_login(c, login, demo_password(login)), 201);
-}
-
-static void
-fire_ok(struct tclient *c, const char *login, int64_t id, const char *event)
-{
-	struct tresp	r;
-
-	t_fire(c, login, "rsa", id, event, "", &r);
-	ck_assert_msg(r.status == 200, "%s by %s on %lld: %ld %s", event,
-	    login, (long long)id, r.status, r.body);
-	tresp_free(&r);
-}
 
 static int64_t
 leave_case(struct tclient *app, const char *who, int i)
@@ -44,15 +28,10 @@ leave_case(struct tclient *app, const char *who, int i)
 	char		 pdf[128], sha[65], *s;
 	const char	*iin = strcmp(who, "applicant") == 0 ? "980412410006" :
 			    "970930310004";
-	int		 n;
 	int64_t		 id;
 
-	n = snprintf(pdf, sizeof(pdf), "%%PDF-1.4\n%% case %d %s\n%%%%EOF\n", i,
-	    who);
-	ck_assert_int_eq(t_req(app, "POST", "/api/attachments?name=dkk.pdf",
-	    pdf, (size_t)n, "application/pdf", NULL, &r), 201);
-	snprintf(sha, sizeof(sha), "%s", t_str(&r, "sha256"));
-	tresp_free(&r);
+	snprintf(pdf, sizeof(pdf), "case %d %s", i, who);
+	kit_upload_pdf(app, pdf, sha);
 	o = json_pack("{s:s, s:{s:s, s:{s:s, s:{s:s}}, s:{s:s, s:{s:s}}, "
 	    "s:{s:s, s:{s:s}}, s:i, s:s, s:s, s:s, s:[{s:s, s:s, s:s, s:s, "
 	    "s:s}], s:s, s:s, s:s}}",
@@ -75,32 +54,6 @@ leave_case(struct tclient *app, const char *who, int i)
 	t_json(app, "POST", "/api/cases", s, &r);
 	free(s);
 	ck_assert_msg(r.status == 201, "%ld %s", r.status, r.body);
-	id = t_int(&r, "id");
-	tresp_free(&r);
-	return (id);
-}
-
-static int64_t
-draft_order(struct tclient *reg, const int64_t *ids, int n)
-{
-	struct tresp	r;
-	char		body[4096], list[512] = "";
-	int		i;
-	int64_t		id;
-
-	for (i = 0; i < n; i++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list),
-		    "%s%lld", i ? "," : "", (long long)ids[i]);
-	snprintf(body, sizeof(body), "{\"series\":\"student\",\"case_ids\":"
-	    "[%s],\"language\":\"kk\",\"title\":{\"kk\":\"Академиялық "
-	    "демалыс туралы\"},\"preamble\":{\"text\":{\"kk\":\"БҰЙЫРАМЫН:\"},"
-	    "\"legalBasis\":[{\"act\":{\"kk\":\"Оқу қағидалары\"},"
-	    "\"citation\":\"seed 000 L1023-L1049\"}]},\"signatory\":{"
-	    "\"fullName\":{\"surname\":\"Шоқанов\",\"givenName\":\"Марат\"},"
-	    "\"iin\":\"680224310005\",\"role\":\"rector\",\"position\":{"
-	    "\"kk\":\"Ректор\"}}}", list);
-	t_json(reg, "POST", "/api/orders", body, &r);
-	ck_assert_msg(r.status == 201, "order: %ld %s", r.status, r.body);
 	id = t_int(&r, "id");
 	tresp_free(&r);
 	return (id);
@@ -134,25 +87,25 @@ START_TEST(t_twenty_orders_signed_at_once)
 	char			q[256];
 	int			i;
 
-	login_as(&app, "applicant");
-	login_as(&app2, "applicant2");
-	login_as(&dean, "dean");
-	login_as(&reg, "registrar");
-	login_as(&legal, "legal");
-	login_as(&vr, "vicerector");
-	login_as(&rector, "rector");
+	kit_login_as(&app, "applicant");
+	kit_login_as(&app2, "applicant2");
+	kit_login_as(&dean, "dean");
+	kit_login_as(&reg, "registrar");
+	kit_login_as(&legal, "legal");
+	kit_login_as(&vr, "vicerector");
+	kit_login_as(&rector, "rector");
 	before = db_int("SELECT coalesce(max(reg_number), 0) FROM wf_case "
 	    "WHERE series = 'student' AND reg_year = extract(year FROM now())");
 	for (i = 0; i < NORDERS; i++) {
 		cases[i] = leave_case(&app, "applicant", i);
-		fire_ok(&app, "applicant", cases[i], "submit");
-		fire_ok(&dean, "dean", cases[i], "approve");
-		fire_ok(&reg, "registrar", cases[i], "confirm-record");
-		orders[i] = draft_order(&reg, &cases[i], 1);
-		fire_ok(&reg, "registrar", orders[i], "send-for-approval");
-		fire_ok(&legal, "legal", orders[i], "endorse");
-		fire_ok(&dean, "dean", orders[i], "endorse");
-		fire_ok(&vr, "vicerector", orders[i], "endorse");
+		kit_fire_ok(&app, "applicant", cases[i], "submit", "");
+		kit_fire_ok(&dean, "dean", cases[i], "approve", "");
+		kit_fire_ok(&reg, "registrar", cases[i], "confirm-record", "");
+		orders[i] = kit_draft_order(&reg, &cases[i], 1);
+		kit_fire_ok(&reg, "registrar", orders[i], "send-for-approval", "");
+		kit_fire_ok(&legal, "legal", orders[i], "endorse", "");
+		kit_fire_ok(&dean, "dean", orders[i], "endorse", "");
+		kit_fire_ok(&vr, "vicerector", orders[i], "endorse", "");
 	}
 	for (i = 0; i < NORDERS; i++) {
 		jobs[i].order = orders[i];
@@ -261,24 +214,24 @@ START_TEST(t_order_lists_many)
 	int64_t		cases[3], order;
 	char		path[256];
 
-	login_as(&app, "applicant");
-	login_as(&app2, "applicant2");
-	login_as(&dean, "dean");
-	login_as(&reg, "registrar");
-	login_as(&legal, "legal");
-	login_as(&vr, "vicerector");
-	login_as(&rector, "rector");
+	kit_login_as(&app, "applicant");
+	kit_login_as(&app2, "applicant2");
+	kit_login_as(&dean, "dean");
+	kit_login_as(&reg, "registrar");
+	kit_login_as(&legal, "legal");
+	kit_login_as(&vr, "vicerector");
+	kit_login_as(&rector, "rector");
 	cases[0] = leave_case(&app, "applicant", 100);
 	cases[1] = leave_case(&app2, "applicant2", 101);
 	cases[2] = leave_case(&app2, "applicant2", 102);
-	fire_ok(&app, "applicant", cases[0], "submit");
-	fire_ok(&app2, "applicant2", cases[1], "submit");
-	fire_ok(&app2, "applicant2", cases[2], "submit");
-	fire_ok(&dean, "dean", cases[0], "approve");
-	fire_ok(&dean, "dean", cases[1], "approve");
+	kit_fire_ok(&app, "applicant", cases[0], "submit", "");
+	kit_fire_ok(&app2, "applicant2", cases[1], "submit", "");
+	kit_fire_ok(&app2, "applicant2", cases[2], "submit", "");
+	kit_fire_ok(&dean, "dean", cases[0], "approve", "");
+	kit_fire_ok(&dean, "dean", cases[1], "approve", "");
 	/* Case 2 is not ready: an order cannot list it. */
-	fire_ok(&reg, "registrar", cases[0], "confirm-record");
-	fire_ok(&reg, "registrar", cases[1], "confirm-record");
+	kit_fire_ok(&reg, "registrar", cases[0], "confirm-record", "");
+	kit_fire_ok(&reg, "registrar", cases[1], "confirm-record", "");
 	snprintf(path, sizeof(path), "/api/orders");
 	t_json(&reg, "POST", path, "{\"series\":\"student\",\"case_ids\":[1],"
 	    "\"language\":\"kk\"}", &r);
@@ -302,7 +255,7 @@ START_TEST(t_order_lists_many)
 		    r.body);
 		tresp_free(&r);
 	}
-	order = draft_order(&reg, cases, 2);
+	order = kit_draft_order(&reg, cases, 2);
 	/* A case on a live order cannot go on another. */
 	{
 		struct tresp r2;
@@ -320,26 +273,26 @@ START_TEST(t_order_lists_many)
 		    r2.body);
 		tresp_free(&r2);
 	}
-	fire_ok(&reg, "registrar", order, "send-for-approval");
-	fire_ok(&legal, "legal", order, "endorse");
+	kit_fire_ok(&reg, "registrar", order, "send-for-approval", "");
+	kit_fire_ok(&legal, "legal", order, "endorse", "");
 	/* One person, one visa. */
 	t_fire(&legal, "legal", "rsa", order, "endorse", "", &r);
 	ck_assert_msg(t_is_problem(&r, 403, "not-your-step"), "%s", r.body);
 	tresp_free(&r);
-	fire_ok(&dean, "dean", order, "endorse");
-	fire_ok(&vr, "vicerector", order, "endorse");
-	fire_ok(&rector, "rector", order, "sign");
+	kit_fire_ok(&dean, "dean", order, "endorse", "");
+	kit_fire_ok(&vr, "vicerector", order, "endorse", "");
+	kit_fire_ok(&rector, "rector", order, "sign", "");
 	/* Both listed cases moved. */
 	snprintf(path, sizeof(path), "SELECT count(*) FROM wf_case WHERE id IN "
 	    "(%lld, %lld) AND state = 'on-leave'", (long long)cases[0],
 	    (long long)cases[1]);
 	ck_assert_int_eq(db_int(path), 2);
 	/* Both learners must acknowledge before the order is in force. */
-	fire_ok(&app, "applicant", order, "acknowledge");
+	kit_fire_ok(&app, "applicant", order, "acknowledge", "");
 	snprintf(path, sizeof(path), "SELECT count(*) FROM wf_case WHERE id = "
 	    "%lld AND state = 'registered'", (long long)order);
 	ck_assert_int_eq(db_int(path), 1);
-	fire_ok(&app2, "applicant2", order, "acknowledge");
+	kit_fire_ok(&app2, "applicant2", order, "acknowledge", "");
 	snprintf(path, sizeof(path), "SELECT count(*) FROM wf_case WHERE id = "
 	    "%lld AND state = 'in-force'", (long long)order);
 	ck_assert_int_eq(db_int(path), 1);

@@ -88,7 +88,7 @@ build/qujat.so: $(call REL_OBJ,$(LIB_SRC) $(API_SRC) $(HTTP_SRC))
 bin/qujat: $(call REL_OBJ,$(LIB_SRC) $(CLI_SRC))
 	@mkdir -p bin
 	@echo '  LD   $@'
-	$(Q)$(CC) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs libcurl)
 
 # --- sanitizer objects: every test binary --------------------------------------
 

@@ -10,6 +10,7 @@ int	cmd_migrate(int, char **);
 int	cmd_seed_demo(int, char **);
 int	cmd_hash_password(int, char **);
 int	cmd_verify_signature(int, char **);
+int	cmd_sign(int, char **);
 int	cmd_verify_audit(int, char **);
 
 /* Opens the database named by --db or QUJAT_DB; prints why not. */

@@ -31,6 +31,10 @@ static const struct command commands[] = {
 	    "verify-signature --trust CA.pem [--untrusted CERT.pem]... "
 	    "[--crl CRL.pem]... [--at 'YYYY-MM-DD HH:MM:SS'] [--data FILE] "
 	    "[--expect-iin IIN] SIGNED.xml" },
+	{ "sign", cmd_sign, "sign --url URL (--login NAME "
+	    "--login-password-file FILE | --token-file FILE) --case ID "
+	    "--event EVENT [--document FILE.json|FILE.xml] [--reason TEXT] "
+	    "--p12 FILE.p12 --p12-password-file FILE" },
 	{ "verify-audit", cmd_verify_audit,
 	    "verify-audit [--db DSN] [--stream S | --case ID] [--verbose]" },
 };

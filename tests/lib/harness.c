@@ -65,9 +65,13 @@ free_port(void)
 	return (port);
 }
 
-/* Writes a Kore configuration for `port` with paths inside `dir`. */
+/*
+ * Writes a Kore configuration for `port` with paths inside `dir`; the
+ * pidfile and access log are named after `name` ("kore": kore.pid).
+ */
 static void
-write_conf(const char *dir, int port, const char *path)
+write_conf_named(const char *dir, int port, const char *path,
+    const char *name)
 {
 	char	 cwd[512];
 	FILE	*f;
@@ -79,19 +83,30 @@ write_conf(const char *dir, int port, const char *path)
 	    "load %s/build/qujat.so qj_worker_init\n"
 	    "workers 2\nworker_max_connections 512\n"
 	    "worker_death_policy restart\n"
-	    "pidfile %s/kore.pid\nhttp_body_max 12582912\n"
+	    "pidfile %s/%s.pid\nhttp_body_max 12582912\n"
 	    "http_server_version qujat\ntask_threads 8\n"
-	    "domain * {\n\tattach plain\n\taccesslog %s/access.log\n"
-	    "\troute ^/ qj_http\n}\n", port, cwd, dir, dir);
+	    "domain * {\n\tattach plain\n\taccesslog %s/%s%s.log\n"
+	    "\troute ^/ qj_http\n}\n", port, cwd, dir, name, dir,
+	    strcmp(name, "kore") == 0 ? "access" : name,
+	    strcmp(name, "kore") == 0 ? "" : "-access");
 	fclose(f);
 }
 
-static pid_t
-spawn_kore(const char *conf, const char *dsn, const char *log)
+static void
+write_conf(const char *dir, int port, const char *path)
 {
-	char	 cwd[512];
+	write_conf_named(dir, port, path, "kore");
+}
+
+/* Starts Kore; `env` adds "NAME=value" strings (NULL-terminated, or NULL). */
+static pid_t
+spawn_kore_env(const char *conf, const char *dsn, const char *log,
+    const char *const *env)
+{
+	char	 cwd[512], name[128];
 	pid_t	 pid;
 	int	 fd;
+	size_t	 n;
 
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		return (-1);
@@ -109,8 +124,21 @@ spawn_kore(const char *conf, const char *dsn, const char *log)
 	setenv("QUJAT_TRUSTED_PROXY", "127.0.0.1", 1);
 	setenv("QUJAT_THROTTLE_ADDRESS", "30", 1);
 	setenv("QUJAT_TICK_MS", "200", 1);
+	for (; env != NULL && *env != NULL; env++) {
+		n = strcspn(*env, "=");
+		if ((*env)[n] == '=' && n < sizeof(name)) {
+			snprintf(name, sizeof(name), "%.*s", (int)n, *env);
+			setenv(name, *env + n + 1, 1);
+		}
+	}
 	execlp("kore", "kore", "-f", "-n", "-r", "-c", conf, (char *)NULL);
 	_exit(127);
+}
+
+static pid_t
+spawn_kore(const char *conf, const char *dsn, const char *log)
+{
+	return (spawn_kore_env(conf, dsn, log, NULL));
 }
 
 static size_t
@@ -122,13 +150,13 @@ discard(void *p, size_t sz, size_t n, void *u)
 }
 
 static int
-healthy(void)
+healthy_at(const char *base)
 {
 	CURL	*c = curl_easy_init();
 	char	 url[128];
 	long	 code = 0;
 
-	snprintf(url, sizeof(url), "%s/readyz", H.base);
+	snprintf(url, sizeof(url), "%s/readyz", base);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 1000L);
@@ -136,6 +164,12 @@ healthy(void)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(c);
 	return (code == 200);
+}
+
+static int
+healthy(void)
+{
+	return (healthy_at(H.base));
 }
 
 void
@@ -345,4 +379,62 @@ kore_exit_status(const char *dsn, int wait_ms, char *log, size_t loglen)
 		fclose(f);
 	}
 	return (st);
+}
+
+pid_t
+harness_start_extra_kore(const char *const *env, int wait_ms, char *base,
+    size_t baselen, char *log, size_t loglen)
+{
+	char	 conf[320], logpath[320], name[32];
+	pid_t	 pid;
+	int	 i, st, port = free_port();
+	FILE	*f;
+	size_t	 n;
+
+	if (port < 0)
+		return (-1);
+	snprintf(name, sizeof(name), "kore-%d", port);
+	snprintf(conf, sizeof(conf), "%s/%s.conf", H.root, name);
+	snprintf(logpath, sizeof(logpath), "%s/%s.log", H.root, name);
+	write_conf_named(H.root, port, conf, name);
+	snprintf(base, baselen, "http://127.0.0.1:%d", port);
+	if ((pid = spawn_kore_env(conf, H.dsn, logpath, env)) < 0)
+		return (-1);
+	for (i = 0; i < wait_ms / 100; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			pid = -1;
+			break;
+		}
+		if (healthy_at(base))
+			break;
+		usleep(100 * 1000);
+	}
+	if (pid > 0 && i == wait_ms / 100) {
+		harness_stop_extra_kore(pid);
+		pid = -1;
+	}
+	if (pid < 0 && log != NULL && loglen > 0 &&
+	    (f = fopen(logpath, "r")) != NULL) {
+		n = fread(log, 1, loglen - 1, f);
+		log[n] = '\0';
+		fclose(f);
+	}
+	return (pid);
+}
+
+void
+harness_stop_extra_kore(pid_t pid)
+{
+	int	i, st;
+
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	for (i = 0; i < 100; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return;
+		usleep(50 * 1000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
 }

@@ -52,4 +52,17 @@ void		 db_run(const char *sql);
 int		 kore_exit_status(const char *dsn, int wait_ms, char *log,
 		    size_t loglen);
 
+/*
+ * Starts one more Kore on the harness database, on a free port, with `env`
+ * ("NAME=value" strings, NULL-terminated; NULL for none) added to the
+ * environment harness_start() gives Kore, e.g. another QUJAT_TRUST_CRLS.
+ * Waits up to `wait_ms` for /readyz.  Returns its pid and fills `base`
+ * ("http://127.0.0.1:<port>"); -1 when it exited or did not become ready
+ * (it is stopped then) and, if `log` is not NULL, the start of its log.
+ * Stop it with harness_stop_extra_kore().
+ */
+pid_t		 harness_start_extra_kore(const char *const *env, int wait_ms,
+		    char *base, size_t baselen, char *log, size_t loglen);
+void		 harness_stop_extra_kore(pid_t);
+
 #endif

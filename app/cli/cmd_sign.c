@@ -8,7 +8,7 @@
  *
  * Fires EVENT on case ID through the HTTP API with a signature made here,
  * with the private key of a PKCS#12 file, as a person's own signing tool
- * would (docs/signatures.md section 2):
+ * would (docs/signatures.md sections 2, 6 and 7):
  *   1. authenticate: POST /api/session (session cookie and CSRF token), or
  *      "Authorization: Bearer" with the token of --token-file;
  *   2. GET /api/cases/{id}: the case must be readable; its version;

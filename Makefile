@@ -108,6 +108,23 @@ $(INTEG_BIN): build/tests/%: build/san/tests/integration/%.o \
 	@echo '  LD   $@'
 	$(Q)$(CC) $(SANITIZE) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
+# --- benchmarks (release build; the scripts in bench/ run them) -------------
+
+build/rel/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	@echo '  CC   $<'
+	$(Q)$(CC) $(CFLAGS_REL) -I. $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
+
+build/rel/bench/%.o: bench/%.c
+	@mkdir -p $(dir $@)
+	@echo '  CC   $<'
+	$(Q)$(CC) $(CFLAGS_REL) -I. $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
+
+build/bench/%: build/rel/bench/%.o $(call REL_OBJ,$(LIB_SRC) $(TESTLIB_SRC))
+	@mkdir -p $(dir $@)
+	@echo '  LD   $@'
+	$(Q)$(CC) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+
 # --- the two commands ---------------------------------------------------------
 
 run: deps

@@ -675,9 +675,24 @@ h_case_transition(struct api_ctx *ctx)
 	in.sig = sig.data;
 	in.sig_len = sig.len;
 	if ((err = flow_fire(&env, &fa, ctx->id[0], &in, &r, &ctx->diag)) !=
-	    QJ_OK || (err = flow_case_json(&env, &fa, ctx->id[0], &o,
-	    &ctx->diag)) != QJ_OK)
+	    QJ_OK)
 		goto fail;
+	/* The outcome only: GET /api/cases/{id} has the whole case and the
+	 * actions now possible (a transition answers fast). */
+	o = json_pack("{s:I, s:s, s:s, s:s, s:i}", "case_id",
+	    (json_int_t)ctx->id[0], "event", event, "state_before",
+	    r.state_before, "state", r.state_after, "version", r.version);
+	if (r.step[0] != '\0')
+		json_object_set_new(o, "step", json_string(r.step));
+	if (r.opened_case != 0)
+		json_object_set_new(o, "opened_case", json_integer(
+		    r.opened_case));
+	{
+		char etag[32];
+
+		snprintf(etag, sizeof(etag), "\"%d\"", r.version);
+		api_resp_header(ctx->resp, "ETag", etag);
+	}
 	commit_reply(ctx, hash, 200, o);
 	goto out;
 fail:
@@ -757,6 +772,30 @@ h_case_participants(struct api_ctx *ctx)
 
 /* ---- GET /api/inbox?limit&cursor ------------------------------------------------ */
 
+/* "a,b,a" -> ["a","b"]: the events a case waits for from the caller. */
+static json_t *
+event_list(const char *s)
+{
+	json_t	*arr = json_array();
+	char	 ev[64];
+	size_t	 n, i;
+	int	 seen;
+
+	while (*s != '\0') {
+		n = strcspn(s, ",");
+		if (n > 0 && n < sizeof(ev)) {
+			snprintf(ev, sizeof(ev), "%.*s", (int)n, s);
+			for (i = 0, seen = 0; i < json_array_size(arr); i++)
+				seen |= strcmp(json_string_value(
+				    json_array_get(arr, i)), ev) == 0;
+			if (!seen)
+				json_array_append_new(arr, json_string(ev));
+		}
+		s += n + (s[n] == ',');
+	}
+	return (arr);
+}
+
 void
 h_inbox(struct api_ctx *ctx)
 {
@@ -809,7 +848,7 @@ h_inbox(struct api_ctx *ctx)
 			qj_rfc3339_format(qj_db_i64(res, i, 3), 300, due);
 			json_object_set_new(item, "due_at", json_string(due));
 		}
-		json_object_set_new(item, "events", json_string(
+		json_object_set_new(item, "events", event_list(
 		    qj_db_str(res, i, 5)));
 		json_array_append_new(arr, item);
 	}

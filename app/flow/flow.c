@@ -221,6 +221,29 @@ struct view {
 	int64_t			 listed[256];	/* applicants an order lists */
 };
 
+/* 1 when anything in the definition acts through case participants. */
+static int
+uses_participants(const struct wf_def *def)
+{
+	int	i, j;
+
+	for (i = 0; i < def->nstates; i++) {
+		if (def->states[i].vote != NULL)
+			return (1);
+		for (j = 0; def->states[i].parallel != NULL &&
+		    j < def->states[i].parallel->nsteps; j++)
+			if (def->states[i].parallel->steps[j].actor.kind ==
+			    WF_ACTOR_PARTICIPANT)
+				return (1);
+	}
+	for (i = 0; i < def->ntransitions; i++)
+		for (j = 0; j < def->transitions[i].nactors; j++)
+			if (def->transitions[i].actors[j].kind ==
+			    WF_ACTOR_PARTICIPANT)
+				return (1);
+	return (0);
+}
+
 static enum qj_err
 view_build(struct flow_env *env, const struct flow_actor *a,
     const struct case_row *c, const struct wf_def *def, struct view *v,
@@ -246,7 +269,10 @@ view_build(struct flow_env *env, const struct flow_actor *a,
 	v->av.iin = a->iin;
 	v->av.grants = a->grants;
 	v->av.ngrants = a->ngrants;
-	if ((err = participants_of(env->db, c->id, &v->parts, d)) != QJ_OK)
+	/* Skipped where nobody acts as a participant (one query less on
+	 * every transition of such workflows). */
+	if (uses_participants(def) &&
+	    (err = participants_of(env->db, c->id, &v->parts, d)) != QJ_OK)
 		return (err);
 	for (i = 0; i < PQntuples(v->parts) && v->av.ncapacities < 16; i++)
 		if (qj_db_i64(v->parts, i, 0) == a->person_id && !a->system)
@@ -451,6 +477,38 @@ set_deadlines(struct flow_env *env, const struct wf_transition *t,
 
 /* ---- the inbox rows ------------------------------------------------------------ */
 
+/*
+ * Adds `event` for a role (or a person) to the inbox rows, merging with the
+ * row of the same role or person: events are stored comma-separated.
+ */
+static int
+add_pending(struct pending_row *rows, char evs[][256], int n, int max,
+    const char *role, int64_t person, const char *event)
+{
+	size_t	len;
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		if (rows[i].person_id != person || (role == NULL) !=
+		    (rows[i].role == NULL) || (role != NULL &&
+		    strcmp(role, rows[i].role) != 0))
+			continue;
+		len = strlen(evs[i]);
+		if (len + strlen(event) + 2 < 256) {
+			evs[i][len] = ',';
+			snprintf(evs[i] + len + 1, 256 - len - 1, "%s", event);
+		}
+		return (n);
+	}
+	if (n == max)
+		return (n);
+	rows[n].role = role;
+	rows[n].person_id = person;
+	snprintf(evs[n], 256, "%s", event);
+	rows[n].event = evs[n];
+	return (n + 1);
+}
+
 static enum qj_err
 refresh_pending(struct flow_env *env, const struct case_row *c,
     const struct wf_def *def, struct qj_diag *d)
@@ -458,27 +516,26 @@ refresh_pending(struct flow_env *env, const struct case_row *c,
 	const struct wf_state		*st = wf_state(def, c->state);
 	const struct wf_transition	*t;
 	const struct wf_actor		*a;
-	struct pending_row		 rows[128];
+	struct pending_row		 rows[64];
+	char				 evs[64][256];
 	struct view			 v;
 	PGresult			*votes = NULL;
 	enum qj_err			 err;
-	qj_time				 due;
 	int				 i, j, k, n = 0, official = 0, done;
 
 	if (st == NULL || st->terminal)
 		return (pending_replace(env->db, c->id, c->unit_path, rows, 0,
-		    0, env->now, d));
+		    env->now, d));
 	if ((err = view_build(env, &flow_system, c, def, &v, d)) != QJ_OK)
 		goto out;
-#define ADD(r, p, e) do {						\
-	if (n < (int)QJ_NELEM(rows)) {					\
-		rows[n].role = (r);					\
-		rows[n].person_id = (p);				\
-		rows[n].event = (e);					\
-		n++;							\
-	}								\
-} while (0)
-	for (i = 0; i < def->ntransitions; i++) {
+	/* One row per role or person, naming every event it may fire. */
+#define ADD(r, p, e)	n = add_pending(rows, evs, n, (int)QJ_NELEM(rows), \
+			    (r), (p), (e))
+	/* Where steps or a vote are open, the transitions out of the state
+	 * are the alternatives (decline, close); the case waits for the
+	 * steps. */
+	for (i = 0; st->parallel == NULL && st->vote == NULL &&
+	    i < def->ntransitions; i++) {
 		t = &def->transitions[i];
 		for (j = 0; j < t->nfrom; j++)
 			if (strcmp(t->from[j], c->state) == 0)
@@ -562,10 +619,8 @@ refresh_pending(struct flow_env *env, const struct case_row *c,
 					ADD(NULL, c->applicant_id, t->event);
 		}
 #undef ADD
-	if ((err = deadline_next(env->db, c->id, &due, d)) != QJ_OK)
-		goto out;
-	err = pending_replace(env->db, c->id, c->unit_path, rows, n, due,
-	    env->now, d);
+	err = pending_replace(env->db, c->id, c->unit_path, rows, n, env->now,
+	    d);
 out:
 	PQclear(votes);
 	view_free(&v);

@@ -644,56 +644,77 @@ deadline_next(struct qj_db *db, int64_t case_id, qj_time *due,
 	return (err);
 }
 
+/*
+ * One statement: the case's rows are replaced by a role row for every unit
+ * on the path "/1/4/9/" (the inbox of a grant at any of them finds it) or
+ * a person row, all due at the case's earliest pending deadline.
+ */
 enum qj_err
 pending_replace(struct qj_db *db, int64_t case_id, const char *unit_path,
-    const struct pending_row *rows, int n, qj_time due, qj_time since,
-    struct qj_diag *d)
+    const struct pending_row *rows, int n, qj_time since, struct qj_diag *d)
 {
 	struct qj_params	 p;
-	enum qj_err		 err;
+	struct qj_buf		 roles = QJ_BUF_INIT, persons = QJ_BUF_INIT;
+	struct qj_buf		 events = QJ_BUF_INIT, units = QJ_BUF_INIT;
 	const char		*s;
 	char			*end;
 	long long		 unit;
+	enum qj_err		 err;
 	int			 i;
 
+	qj_buf_puts(&roles, "{");
+	qj_buf_puts(&persons, "{");
+	qj_buf_puts(&events, "{");
+	for (i = 0; i < n; i++) {
+		qj_buf_printf(&roles, "%s%s%s%s", i ? "," : "",
+		    rows[i].role ? "\"" : "", rows[i].role ? rows[i].role :
+		    "NULL", rows[i].role ? "\"" : "");
+		if (rows[i].person_id != 0)
+			qj_buf_printf(&persons, "%s%lld", i ? "," : "",
+			    (long long)rows[i].person_id);
+		else
+			qj_buf_printf(&persons, "%sNULL", i ? "," : "");
+		qj_buf_printf(&events, "%s\"%s\"", i ? "," : "",
+		    rows[i].event);
+	}
+	qj_buf_puts(&roles, "}");
+	qj_buf_puts(&persons, "}");
+	qj_buf_puts(&events, "}");
+	qj_buf_puts(&units, "{");
+	for (s = unit_path, i = 0; *s == '/' && s[1] != '\0'; s = end, i++) {
+		unit = strtoll(s + 1, &end, 10);
+		if (end == s + 1)
+			break;
+		qj_buf_printf(&units, "%s%lld", i ? "," : "", unit);
+	}
+	qj_buf_puts(&units, "}");
 	qj_p_init(&p);
 	qj_p_i64(&p, case_id);
-	if ((err = qj_db_exec(db, NULL, "DELETE FROM case_pending WHERE "
-	    "case_id = $1", &p, d)) != QJ_OK)
-		return (err);
-	for (i = 0; i < n; i++) {
-		/* A role row for every unit on the path "/1/4/9/". */
-		for (s = unit_path; *s == '/' && s[1] != '\0'; s = end) {
-			unit = strtoll(s + 1, &end, 10);
-			if (end == s + 1)
-				break;
-			if (rows[i].role == NULL && s != unit_path)
-				break;
-			qj_p_init(&p);
-			qj_p_i64(&p, case_id);
-			qj_p_str(&p, rows[i].role);
-			if (rows[i].role != NULL)
-				qj_p_i64(&p, unit);
-			else
-				qj_p_str(&p, NULL);
-			p_opt_id(&p, rows[i].person_id);
-			qj_p_str(&p, rows[i].event);
-			if (due == 0)
-				qj_p_str(&p, NULL);
-			else
-				qj_p_i64(&p, due);
-			qj_p_i64(&p, since);
-			if ((err = qj_db_exec(db, NULL, "INSERT INTO "
-			    "case_pending (case_id, role, scope_unit, person_id, "
-			    "event, due_at, since) VALUES ($1, $2, $3, $4, $5, "
-			    "to_timestamp($6), to_timestamp($7))", &p, d)) !=
-			    QJ_OK)
-				return (err);
-			if (rows[i].role == NULL)
-				break;
-		}
-	}
-	return (QJ_OK);
+	qj_p_str(&p, roles.data);
+	qj_p_str(&p, persons.data);
+	qj_p_str(&p, events.data);
+	qj_p_str(&p, units.data);
+	qj_p_i64(&p, since);
+	err = qj_db_exec(db, NULL,
+	    "WITH del AS (DELETE FROM case_pending WHERE case_id = $1), "
+	    "r AS (SELECT * FROM unnest($2::text[], $3::bigint[], $4::text[]) "
+	    "  AS t(role, person, event)), "
+	    "due AS (SELECT min(due_at) AS at FROM deadline WHERE case_id = $1 "
+	    "  AND state = 'pending') "
+	    "INSERT INTO case_pending (case_id, role, scope_unit, person_id, "
+	    "  event, due_at, since) "
+	    "SELECT $1, r.role, u.unit, NULL, r.event, due.at, "
+	    "  to_timestamp($6) FROM r, due, unnest($5::bigint[]) AS u(unit) "
+	    "  WHERE r.role IS NOT NULL "
+	    "UNION ALL "
+	    "SELECT $1, NULL, NULL, r.person, r.event, due.at, "
+	    "  to_timestamp($6) FROM r, due WHERE r.person IS NOT NULL",
+	    &p, d);
+	qj_buf_free(&roles);
+	qj_buf_free(&persons);
+	qj_buf_free(&events);
+	qj_buf_free(&units);
+	return (err);
 }
 
 /*
@@ -737,11 +758,11 @@ inbox(struct qj_db *db, int64_t person, const char *roles, const char *units,
 	    "    (cur.due, $5) ORDER BY cp.due_at NULLS LAST, cp.case_id "
 	    "    LIMIT $6 * 4) y), "
 	    "agg AS (SELECT case_id, min(due) AS due, min(since) AS since, "
-	    "  array_agg(DISTINCT event ORDER BY event) AS events FROM hits "
+	    "  string_agg(DISTINCT event, ',') AS events FROM hits "
 	    "  GROUP BY case_id ORDER BY min(due), case_id LIMIT $6) "
 	    "SELECT a.case_id, c.workflow, c.state, CASE WHEN a.due = "
 	    "'infinity' THEN NULL ELSE " EPOCH("a.due") " END, "
-	    EPOCH("a.since") ", a.events::text, c.version, "
+	    EPOCH("a.since") ", a.events, c.version, "
 	    "coalesce(c.applicant_id, 0), CASE WHEN a.due = 'infinity' THEN "
 	    "9223372036 ELSE " EPOCH("a.due") " END FROM agg a JOIN wf_case c "
 	    "ON c.id = a.case_id ORDER BY a.due, a.case_id", &p, d));

@@ -176,15 +176,16 @@ struct pending_row {
 	int64_t		 person_id;	/* or 0 */
 	const char	*event;
 };
+/* Replaces the case's inbox rows (due: its earliest pending deadline). */
 enum qj_err	pending_replace(struct qj_db *, int64_t case_id,
 		    const char *unit_path, const struct pending_row *, int n,
-		    qj_time due, qj_time since, struct qj_diag *);
+		    qj_time since, struct qj_diag *);
 /*
  * Cases waiting for `person` directly or through a role grant (grants as
  * two parallel PostgreSQL array literals: roles and unit ids), ordered by
  * due time (none last) then case id, after the cursor (due, id) where due
  * 9223372036 stands for "no deadline": case_id, workflow, state, due
- * (epoch or null), since (epoch), events (text[] literal), version,
+ * (epoch or null), since (epoch), events (comma-separated), version,
  * applicant_id, cursor due.
  */
 enum qj_err	inbox(struct qj_db *, int64_t person, const char *roles,

@@ -84,9 +84,11 @@ write_conf_named(const char *dir, int port, const char *path,
 	    "workers 2\nworker_max_connections 512\n"
 	    "worker_death_policy restart\n"
 	    "pidfile %s/%s.pid\nhttp_body_max 12582912\n"
-	    "http_server_version qujat\ntask_threads 8\n"
+	    "http_server_version qujat\ntask_threads %d\n"
 	    "domain * {\n\tattach plain\n\taccesslog %s/%s%s.log\n"
-	    "\troute ^/ qj_http\n}\n", port, cwd, dir, name, dir,
+	    "\troute ^/ qj_http\n}\n", port, cwd, dir, name,
+	    getenv("QUJAT_HARNESS_THREADS") ? atoi(getenv(
+	    "QUJAT_HARNESS_THREADS")) : 8, dir,
 	    strcmp(name, "kore") == 0 ? "access" : name,
 	    strcmp(name, "kore") == 0 ? "" : "-access");
 	fclose(f);
@@ -120,7 +122,9 @@ spawn_kore_env(const char *conf, const char *dsn, const char *log,
 	setenv("QUJAT_DB", dsn, 1);
 	setenv("QUJAT_HOME", cwd, 1);
 	setenv("QUJAT_VAR", H.root, 1);
-	setenv("QUJAT_TEST_CLOCK", "1", 1);
+	/* Benchmarks run without the per-request test-clock query. */
+	if (getenv("QUJAT_HARNESS_REAL_CLOCK") == NULL)
+		setenv("QUJAT_TEST_CLOCK", "1", 1);
 	setenv("QUJAT_TRUSTED_PROXY", "127.0.0.1", 1);
 	setenv("QUJAT_THROTTLE_ADDRESS", "30", 1);
 	setenv("QUJAT_TICK_MS", "200", 1);

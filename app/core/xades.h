@@ -242,4 +242,69 @@ enum qj_err	 qj_xades_verify_enveloped(struct qj_trust *, const void *xml,
 int		 qj_ecdsa_der_to_raw(const unsigned char *der, size_t der_len,
 		    size_t half, unsigned char *raw);
 
+/* --- multi-reference signatures: ASiC-E containers (archive seal) --------- */
+
+/*
+ * A signature over several data objects at once, each named by a relative
+ * URI (an ASiC-E entry name), inside an ASiC-E signatures container:
+ *
+ *   asic:XAdESSignatures (ns QJ_ASIC_NS)
+ *     ds:Signature Id="sig-X"
+ *       ds:SignedInfo: exc-c14n, rsa-/ecdsa-sha256 (from the key),
+ *         one Reference Id="ref-X-<i>" URI="<uri i>" per object (SHA-256
+ *         over the raw bytes, no transforms), plus the SignedProperties
+ *         Reference (exc-c14n, SHA-256)
+ *       ds:SignatureValue, ds:KeyInfo/X509Data/X509Certificate (signer)
+ *       ds:Object/xades:QualifyingProperties Target="#sig-X"/SignedProperties:
+ *         SigningTime, SigningCertificateV2, SignerRoleV2 (optional),
+ *         one DataObjectFormat (MimeType) per object Reference, and one
+ *         CommitmentTypeIndication with AllSignedDataObjects.
+ *
+ * Unlike the two-phase functions above, the private key is the caller's
+ * (the server's archive seal, loaded before the workers fork).  The
+ * verifier applies the policy of the list at the top of this file, with
+ * step 3 reading "exactly one data Reference per expected object, each
+ * expected object referenced once, nothing else" and step 2 "exactly one
+ * ds:Signature, the only element child of the asic:XAdESSignatures root".
+ * Reference URIs resolve only to the caller's objects (a thread-local
+ * table served by IO callbacks registered by qj_sig_init(); nothing else is
+ * ever read).  Slugs as above; a changed object is sig-digest naming its
+ * URI.
+ */
+#define QJ_ASIC_NS		"http://uri.etsi.org/02918/v1.2.1#"
+#define QJ_XADES_MAX_OBJECTS	100000
+
+struct qj_xades_obj {
+	const char		*uri;	/* relative path [A-Za-z0-9._~/-], unique */
+	const void		*data;	/* the bytes digested; borrowed */
+	size_t			 len;
+	const char		*mime;	/* DataObjectFormat MimeType */
+	const unsigned char	*sha256; /* 32 bytes precomputed, or NULL */
+};
+
+/*
+ * Signs `n` objects with `key` (whose certificate is `cert`) and appends
+ * the container document (UTF-8, with an XML declaration) to `out`.  The
+ * SignatureMethod follows the key (RSA PKCS#1 v1.5 or ECDSA, SHA-256).
+ * Makes no trust decision.  QJ_EINVAL "sig-prepare" for bad arguments (no
+ * object, a URI outside the allowed form or given twice, a key that is not
+ * the certificate's), QJ_EUNPROC "sig-weak-key", QJ_ENOMEM, QJ_EINTERNAL;
+ * on failure `out` is untouched.
+ */
+enum qj_err	 qj_xades_sign_objects(EVP_PKEY *key, X509 *cert,
+		    const struct qj_xades_obj *, size_t n, enum qj_commitment,
+		    const char *role, time_t signing_time, struct qj_buf *out,
+		    struct qj_diag *);
+
+/*
+ * Verifies a container made by qj_xades_sign_objects() (or any signature of
+ * that shape) over exactly the objects given: expect->doc and doc_uri are
+ * not used; iin, bin, commitment, at, now and max_bytes are as for
+ * qj_xades_verify().  res->uri is "".
+ */
+enum qj_err	 qj_xades_verify_objects(struct qj_trust *, const void *xml,
+		    size_t len, const struct qj_xades_obj *, size_t n,
+		    const struct qj_sig_expect *, struct qj_sig_result *,
+		    struct qj_diag *);
+
 #endif

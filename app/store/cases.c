@@ -862,21 +862,6 @@ cases_of_applicant(struct qj_db *db, int64_t person, int limit,
 }
 
 enum qj_err
-cases_in_state(struct qj_db *db, const char *workflow, const char *state,
-    const char *unit_path, PGresult **res, struct qj_diag *d)
-{
-	struct qj_params	p;
-
-	qj_p_init(&p);
-	qj_p_str(&p, workflow);
-	qj_p_str(&p, state);
-	qj_p_str(&p, unit_path);
-	return (qj_db_exec(db, res, "SELECT id, coalesce(applicant_id, 0) FROM "
-	    "wf_case WHERE workflow = $1 AND state = $2 AND unit_path LIKE "
-	    "$3 || '%' ORDER BY id", &p, d));
-}
-
-enum qj_err
 calendar_rows(struct qj_db *db, PGresult **days, PGresult **zones,
     struct qj_diag *d)
 {

@@ -227,10 +227,6 @@ enum qj_err	prepare_take(struct qj_db *, const char *id_hash, int64_t person,
 /* Cases of an applicant, newest first: id, workflow, state, updated_at. */
 enum qj_err	cases_of_applicant(struct qj_db *, int64_t person, int limit,
 		    int64_t before_id, PGresult **, struct qj_diag *);
-/* Cases in a state of a workflow under a unit path: id, applicant_id. */
-enum qj_err	cases_in_state(struct qj_db *, const char *workflow,
-		    const char *state, const char *unit_path, PGresult **,
-		    struct qj_diag *);
 
 /* Attachments: the file itself is in the blob store (store/blobs.h). */
 enum qj_err	attachment_record(struct qj_db *, const char *sha256,

@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 
 #include "tests/lib/harness.h"
+#include "tests/lib/http.h"
 #include "store/migrate.h"
 
 struct harness H;
@@ -261,6 +262,7 @@ harness_stop(void)
 {
 	char	cmd[1024];
 
+	t_http_cleanup();
 	harness_stop_kore();
 	if (test_db != NULL) {
 		qj_db_free(test_db);

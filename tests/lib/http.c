@@ -1,6 +1,7 @@
 /*
  * http.c: see http.h.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,53 @@
 
 #include "tests/lib/harness.h"
 #include "tests/lib/http.h"
+
+/*
+ * One libcurl handle per thread, reused so that requests keep their
+ * connection alive (a benchmark otherwise measures TCP set-up); freed when
+ * the thread ends, or by t_http_cleanup() for the main thread.
+ */
+static pthread_key_t	handle_key;
+static pthread_once_t	handle_once = PTHREAD_ONCE_INIT;
+
+static void
+handle_free(void *h)
+{
+	curl_easy_cleanup(h);
+}
+
+static void
+handle_key_make(void)
+{
+	pthread_key_create(&handle_key, handle_free);
+}
+
+static CURL *
+thread_handle(void)
+{
+	CURL	*cu;
+
+	pthread_once(&handle_once, handle_key_make);
+	if ((cu = pthread_getspecific(handle_key)) == NULL) {
+		if ((cu = curl_easy_init()) == NULL)
+			return (NULL);
+		pthread_setspecific(handle_key, cu);
+	} else
+		curl_easy_reset(cu);
+	return (cu);
+}
+
+void
+t_http_cleanup(void)
+{
+	CURL	*cu;
+
+	pthread_once(&handle_once, handle_key_make);
+	if ((cu = pthread_getspecific(handle_key)) != NULL) {
+		curl_easy_cleanup(cu);
+		pthread_setspecific(handle_key, NULL);
+	}
+}
 
 struct sink {
 	char	*data;
@@ -80,7 +128,7 @@ t_req(struct tclient *c, const char *method, const char *path,
 	CURL			*cu;
 
 	memset(r, 0, sizeof(*r));
-	if ((cu = curl_easy_init()) == NULL)
+	if ((cu = thread_handle()) == NULL)
 		return (0);
 	snprintf(url, sizeof(url), "%s%s", H.base, path);
 	curl_easy_setopt(cu, CURLOPT_URL, url);
@@ -119,7 +167,6 @@ t_req(struct tclient *c, const char *method, const char *path,
 	if (curl_easy_perform(cu) == CURLE_OK)
 		curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &r->status);
 	curl_slist_free_all(hl);
-	curl_easy_cleanup(cu);
 	r->body = b.data ? b.data : strdup("");
 	r->len = b.len;
 	r->headers = h.data ? h.data : strdup("");

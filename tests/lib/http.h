@@ -36,6 +36,8 @@ long	t_req(struct tclient *, const char *method, const char *path,
 long	t_json(struct tclient *, const char *method, const char *path,
 	    const char *json, struct tresp *);
 void	tresp_free(struct tresp *);
+/* Frees the calling thread's connection (other threads free theirs). */
+void	t_http_cleanup(void);
 
 /* The value of a response header (case-insensitive), or NULL. */
 const char *t_header(const struct tresp *, const char *name, char *out,

@@ -12,6 +12,7 @@ int	cmd_hash_password(int, char **);
 int	cmd_verify_signature(int, char **);
 int	cmd_sign(int, char **);
 int	cmd_verify_audit(int, char **);
+int	cmd_verify_archive(int, char **);
 
 /* Opens the database named by --db or QUJAT_DB; prints why not. */
 struct qj_db;

@@ -37,6 +37,8 @@ static const struct command commands[] = {
 	    "--p12 FILE.p12 --p12-password-file FILE" },
 	{ "verify-audit", cmd_verify_audit,
 	    "verify-audit [--db DSN] [--stream S | --case ID] [--verbose]" },
+	{ "verify-archive", cmd_verify_archive,
+	    "verify-archive PACKAGE.zip --trust CA.pem [--crl CRL.pem]..." },
 };
 
 static int

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -819,6 +820,53 @@ START_TEST(foreign_anchor_and_usage)
 }
 END_TEST
 
+/* `qujat verify-archive`: exit 0 / 1 / 2, findings named on stdout. */
+START_TEST(cli_verify_archive)
+{
+	struct fixture		 fx;
+	struct qj_buf		 zip = QJ_BUF_INIT, bad = QJ_BUF_INIT;
+	struct qj_zip		 z;
+	struct qj_diag		 d;
+	char			 sha[65], good[600], evil[600], out[600];
+	FILE			*f;
+
+	ck_assert_msg(access("bin/qujat", X_OK) == 0, "bin/qujat is not built");
+	fixture_make(&fx);
+	package(&fx, time(NULL), &zip, sha);
+	snprintf(good, sizeof(good), "%s/good.zip", scratch);
+	snprintf(evil, sizeof(evil), "%s/evil.zip", scratch);
+	snprintf(out, sizeof(out), "%s/out.txt", scratch);
+	ck_assert((f = fopen(good, "wb")) != NULL);
+	ck_assert(fwrite(zip.data, 1, zip.len, f) == zip.len);
+	fclose(f);
+	ck_assert(qj_zip_read(zip.data, zip.len, &z, &d) == QJ_OK);
+	entry(&z, "case.xml")->data[100] ^= 0x20;
+	rezip(&z, NULL, NULL, NULL, &bad);
+	ck_assert((f = fopen(evil, "wb")) != NULL);
+	ck_assert(fwrite(bad.data, 1, bad.len, f) == bad.len);
+	fclose(f);
+	ck_assert_int_eq(sh("bin/qujat verify-archive %s --trust " CERTS
+	    "/trust/root.pem > %s.1", good, out), 0);
+	ck_assert_int_eq(sh("grep -q '^VALID' %s.1 && grep -q '^ok   seal' "
+	    "%s.1", out, out), 0);
+	ck_assert_int_eq(WEXITSTATUS(sh("bin/qujat verify-archive %s --trust "
+	    CERTS "/trust > %s.2", evil, out)), 1);
+	ck_assert_int_eq(sh("grep -q '^FAIL sums case.xml' %s.2 && "
+	    "grep -q '^INVALID' %s.2", out, out), 0);
+	/* No --trust, no package, an unreadable anchor: usage. */
+	ck_assert_int_eq(WEXITSTATUS(sh("bin/qujat verify-archive %s "
+	    "2>/dev/null%s", good, "")), 2);
+	ck_assert_int_eq(WEXITSTATUS(sh("bin/qujat verify-archive %s --trust "
+	    "/nonexistent.pem 2>/dev/null%s", good, "")), 2);
+	ck_assert_int_eq(WEXITSTATUS(sh("bin/qujat verify-archive %s/none.zip "
+	    "--trust " CERTS "/trust 2>/dev/null%s", scratch, "")), 2);
+	qj_zip_free(&z);
+	qj_buf_free(&bad);
+	qj_buf_free(&zip);
+	fixture_free(&fx);
+}
+END_TEST
+
 /* --- the ZIP reader's limits and names --------------------------------------- */
 
 static void
@@ -960,6 +1008,7 @@ suite(void)
 	tcase_add_test(tc, tamper_audit_event_edited);
 	tcase_add_test(tc, case_xml_must_match_events);
 	tcase_add_test(tc, foreign_anchor_and_usage);
+	tcase_add_test(tc, cli_verify_archive);
 	tcase_add_test(tc, zip_names);
 	tcase_add_test(tc, zip_limits);
 	suite_add_tcase(s, tc);

@@ -12,7 +12,7 @@
 
 #include "core/qj.h"
 
-#define QJ_JSON_MAX_BYTES	(1024 * 1024)
+#define QJ_JSON_MAX_BYTES	(8 * 1024 * 1024)	/* signatures travel as base64 */
 
 enum qj_jtype {
 	QJ_J_STRING,

@@ -669,7 +669,10 @@ take_signature(struct flow_env *env, const struct flow_actor *a,
 	ex.doc_uri = in->sig_enveloped ? NULL : uri;
 	ex.iin = a->iin;
 	ex.bin = a->bin;
-	ex.commitment = to_sig_commitment(com);
+	/* NCALayer's enveloped format carries no CommitmentTypeIndication:
+	 * the transition's commitment is recorded, not verified. */
+	ex.commitment = in->sig_enveloped ? QJ_COMMIT_ANY :
+	    to_sig_commitment(com);
 	/* The certificate must be good now, whatever SigningTime claims. */
 	ex.at = (time_t)env->now;
 	ex.now = (time_t)env->now;

@@ -633,10 +633,10 @@ START_TEST(t_body_too_large)
 	t_req(&admin, "POST", "/api/tokens", big, n, NULL, NULL, &r);
 	ck_assert_int_eq(r.status, 413);
 	tresp_free(&r);
-	memset(big, ' ', 2 * 1024 * 1024);
+	memset(big, ' ', 9 * 1024 * 1024);
 	big[0] = '{';
-	big[2 * 1024 * 1024 - 1] = '}';
-	t_req(&admin, "POST", "/api/tokens", big, 2 * 1024 * 1024, NULL, NULL,
+	big[9 * 1024 * 1024 - 1] = '}';
+	t_req(&admin, "POST", "/api/tokens", big, 9 * 1024 * 1024, NULL, NULL,
 	    &r);
 	ck_assert(t_is_problem(&r, 413, "body-too-large"));
 	tresp_free(&r);

@@ -184,7 +184,13 @@ h_forms_describe(struct api_ctx *ctx)
 	reply_json(ctx, 200, o);
 }
 
-/* ---- POST /api/cases {workflow, unit_id?, document | document_xml} ----------- */
+/*
+ * ---- POST /api/cases {workflow, unit_id?, applicant_id?, document |
+ * document_xml} -----------------------------------------------------------
+ * An applicant opens a case for themselves; an official whom the
+ * definition names as an opener opens one for a person (applicant_id) at
+ * a unit (unit_id), with or without a document as the definition says.
+ */
 
 void
 h_cases_create(struct api_ctx *ctx)
@@ -192,10 +198,14 @@ h_cases_create(struct api_ctx *ctx)
 	static const struct qj_jfield	spec[] = {
 		{ "workflow", QJ_J_STRING, 1, 48 },
 		{ "unit_id", QJ_J_INT, 0, 0 },
+		{ "applicant_id", QJ_J_INT, 0, 0 },
 		{ "document", QJ_J_OBJECT, 0, 0 },
 		{ "document_xml", QJ_J_STRING, 0, 0 },
 	};
 	const struct wf_def	*def;
+	PGresult		*pe = NULL;
+	json_t			*aid;
+	int64_t			 applicant;
 	struct flow_env		 env;
 	struct flow_actor	 fa;
 	struct wf_grant		 grants[ACTOR_MAX_GRANTS];
@@ -214,11 +224,28 @@ h_cases_create(struct api_ctx *ctx)
 	if (idem_replay(ctx, hash))
 		return;
 	def = wf_set_find(api_rt()->wfs, qj_json_str(ctx->json, "workflow"));
-	if (def == NULL || def->open_form == NULL) {
+	if (def == NULL) {
 		reply_problem(ctx, 422, "unknown-workflow", "workflow",
-		    "no workflow \"%s\" that an applicant opens",
-		    qj_json_str(ctx->json, "workflow"));
+		    "no workflow \"%s\"", qj_json_str(ctx->json, "workflow"));
 		return;
+	}
+	applicant = ctx->actor->person_id;
+	if ((aid = json_object_get(ctx->json, "applicant_id")) != NULL &&
+	    json_is_integer(aid)) {
+		applicant = json_integer_value(aid);
+		if ((err = people_get(ctx->db, applicant, &pe, &ctx->diag)) !=
+		    QJ_OK) {
+			reply_error(ctx, err, &ctx->diag);
+			return;
+		}
+		i = PQntuples(pe);
+		PQclear(pe);
+		if (i != 1) {
+			reply_problem(ctx, 422, "unknown-person",
+			    "applicant_id", "no person %lld",
+			    (long long)applicant);
+			return;
+		}
 	}
 	/* The unit: given, or the actor's applicant grant. */
 	if ((unit = json_object_get(ctx->json, "unit_id")) != NULL &&
@@ -232,11 +259,17 @@ h_cases_create(struct api_ctx *ctx)
 		    "opening a %s case needs the applicant role", def->id);
 		return;
 	}
-	err = doc_from_body(ctx, def->open_form, &doc);
+	err = def->open_form != NULL ? doc_from_body(ctx, def->open_form,
+	    &doc) : QJ_OK;
 	if (err == QJ_ENOTFOUND)
 		err = qj_fail(&ctx->diag, QJ_EINVAL, "missing-field",
 		    "document", "a %s case starts with a %s document "
 		    "(document or document_xml)", def->id, def->open_form);
+	if (err == QJ_OK && def->open_form == NULL &&
+	    (json_object_get(ctx->json, "document") != NULL ||
+	    json_object_get(ctx->json, "document_xml") != NULL))
+		err = qj_fail(&ctx->diag, QJ_EUNPROC, "document-not-expected",
+		    "document", "a %s case starts without a document", def->id);
 	if (err != QJ_OK) {
 		reply_error(ctx, err, &ctx->diag);
 		goto out;
@@ -244,9 +277,8 @@ h_cases_create(struct api_ctx *ctx)
 	api_flow_env(ctx, &env);
 	api_flow_actor(ctx->actor, &fa, grants);
 	if ((err = qj_db_begin(ctx->db, &ctx->diag)) != QJ_OK ||
-	    (err = flow_open(&env, &fa, def->id, unit_id,
-	    ctx->actor->person_id, doc.data, doc.len, 0, NULL, &id,
-	    &ctx->diag)) != QJ_OK ||
+	    (err = flow_open(&env, &fa, def->id, unit_id, applicant,
+	    doc.data, doc.len, 0, NULL, &id, &ctx->diag)) != QJ_OK ||
 	    (err = flow_case_json(&env, &fa, id, &o, &ctx->diag)) != QJ_OK) {
 		qj_db_rollback(ctx->db);
 		reply_error(ctx, err, &ctx->diag);
@@ -334,6 +366,7 @@ h_case_signing(struct api_ctx *ctx)
 		{ "certificate", QJ_J_STRING, 1, 16384 },
 		{ "document", QJ_J_OBJECT, 0, 0 },
 		{ "document_xml", QJ_J_STRING, 0, 0 },
+		{ "data", QJ_J_OBJECT, 0, 0 },
 	};
 	const struct wf_transition *t;
 	const struct wf_def	*def;
@@ -381,8 +414,9 @@ h_case_signing(struct api_ctx *ctx)
 		if ((err = doc_from_body(ctx, t->doc_form, &doc)) != QJ_OK)
 			goto fail;
 	}
-	if ((err = flow_sign_need(&env, &fa, ctx->id[0], qj_json_str(ctx->json,
-	    "event"), doc.data, doc.len, &need, &ctx->diag)) != QJ_OK)
+	if ((err = flow_sign_need_data(&env, &fa, ctx->id[0],
+	    qj_json_str(ctx->json, "event"), json_object_get(ctx->json,
+	    "data"), doc.data, doc.len, &need, &ctx->diag)) != QJ_OK)
 		goto fail;
 	if (!need.needed) {
 		err = qj_fail(&ctx->diag, QJ_EUNPROC, "no-signature-needed",
@@ -580,6 +614,7 @@ h_case_transition(struct api_ctx *ctx)
 		{ "signature_value", QJ_J_STRING, 0, 4096 },
 		{ "signature_xml", QJ_J_STRING, 0, 0 },
 		{ "signed_document", QJ_J_STRING, 0, 0 },
+		{ "data", QJ_J_OBJECT, 0, 0 },
 	};
 	const struct wf_transition *t = NULL;
 	struct flow_env		 env;
@@ -630,6 +665,8 @@ h_case_transition(struct api_ctx *ctx)
 	in.expect_version = version;
 	in.reason = qj_json_str(ctx->json, "reason");
 	in.option = qj_json_str(ctx->json, "option");
+	/* Event data: the definition's inputs decide what is accepted. */
+	in.data = json_object_get(ctx->json, "data");
 	api_flow_env(ctx, &env);
 	api_flow_actor(ctx->actor, &fa, grants);
 	if ((err = qj_db_begin(ctx->db, &ctx->diag)) != QJ_OK)
@@ -727,6 +764,7 @@ h_case_participants(struct api_ctx *ctx)
 	struct flow_actor	 fa;
 	struct wf_grant		 grants[ACTOR_MAX_GRANTS];
 	struct case_row		 c;
+	const struct wf_def	*def;
 	json_t			*o = NULL;
 	enum qj_err		 err;
 	size_t			 i;
@@ -741,6 +779,12 @@ h_case_participants(struct api_ctx *ctx)
 		reply_error(ctx, err, &ctx->diag);
 		return;
 	}
+	api_flow_env(ctx, &env);
+	/* A definition that declares its capacities names their assigners
+	 * (flow_assign checks); otherwise these roles may assign. */
+	if (flow_def(&env, c.workflow, c.wf_version, &def, NULL) == QJ_OK &&
+	    def->ncapacities > 0)
+		ok = 1;
 	for (i = 0; i < QJ_NELEM(assigners) && !ok; i++)
 		ok = actor_covers(ctx->actor, assigners[i], c.unit_path);
 	if (!ok) {
@@ -751,7 +795,6 @@ h_case_participants(struct api_ctx *ctx)
 		return;
 	}
 	case_row_free(&c);
-	api_flow_env(ctx, &env);
 	api_flow_actor(ctx->actor, &fa, grants);
 	if ((err = qj_db_begin(ctx->db, &ctx->diag)) != QJ_OK ||
 	    (err = flow_assign(&env, &fa, ctx->id[0], json_integer_value(

@@ -5,9 +5,12 @@
  * workflows/workflow.xsd (parsed from memory, so no entity loader is ever
  * consulted), and then checked for what a schema cannot say: one initial
  * state; every state, event and deadline referenced exists; no two
- * transitions from one state share an event; terminal states are left by
- * nothing; guards compile as XPath 1.0; deadline rules parse; sub-cases
- * name loaded workflows.  The first problem stops the load with file, line
+ * transitions from one state share an event unless the earlier ones carry a
+ * `when` (branches), and branches bring the same document; terminal states
+ * are left by nothing; guards and conditions compile as XPath 1.0 and
+ * evaluate; deadline rules and value references parse; participant
+ * capacities are declared where a definition declares any; sub-cases name
+ * loaded workflows.  The first problem stops the load with file, line
  * and reason, and the server does not start.
  */
 #include <sys/stat.h>
@@ -160,9 +163,22 @@ quiet(void *arg, xmlErrorPtr e)
 }
 
 static int
+xpath_compiles(const char *expr)
+{
+	xmlXPathCompExprPtr	comp;
+
+	xmlSetStructuredErrorFunc(NULL, quiet);
+	comp = xmlXPathCompile((const xmlChar *)expr);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	if (comp == NULL)
+		return (0);
+	xmlXPathFreeCompExpr(comp);
+	return (1);
+}
+
+static int
 guard_of(struct load *ld, xmlNodePtr n, struct wf_guard *g)
 {
-	xmlXPathCompExprPtr	 comp;
 	xmlNodePtr		 m;
 
 	g->line = n->line;
@@ -172,15 +188,13 @@ guard_of(struct load *ld, xmlNodePtr n, struct wf_guard *g)
 	g->cite = attr(n, "cite");
 	if ((m = child(n, "message")) != NULL)
 		text_of(m, &g->message);
-	xmlSetStructuredErrorFunc(NULL, quiet);
-	comp = xmlXPathCompile((const xmlChar *)g->test);
-	xmlSetStructuredErrorFunc(NULL, NULL);
-	if (comp == NULL)
+	if (!xpath_compiles(g->test))
 		return (bad(ld, n->line, "guard %s: test is not XPath 1.0: %s",
 		    g->id, g->test));
-	xmlXPathFreeCompExpr(comp);
 	return (0);
 }
+
+#define WF_MAX_REPEAT	60
 
 static int
 deadline_of(struct load *ld, xmlNodePtr n, struct wf_set_deadline *dl)
@@ -188,12 +202,19 @@ deadline_of(struct load *ld, xmlNodePtr n, struct wf_set_deadline *dl)
 	struct qj_deadline_rule	rule;
 	struct qj_diag		d;
 	xmlNodePtr		t;
+	char			*rep;
 
+	memset(&rule, 0, sizeof(rule));
 	attr_id(n, "id", dl->id);
 	attr_id(n, "on-expiry", dl->on_expiry);
 	dl->rule = attr(n, "rule");
 	dl->at = attr(n, "at");
+	dl->from = attr(n, "from");
+	dl->every = attr(n, "every");
 	dl->cite = attr(n, "cite");
+	rep = attr(n, "repeat");
+	dl->repeat = rep != NULL ? atoi(rep) : 1;
+	free(rep);
 	if ((t = child(n, "title")) != NULL)
 		text_of(t, &dl->title);
 	if ((dl->rule == NULL) == (dl->at == NULL))
@@ -203,10 +224,67 @@ deadline_of(struct load *ld, xmlNodePtr n, struct wf_set_deadline *dl)
 	    QJ_OK)
 		return (bad(ld, n->line, "deadline %s: bad rule \"%s\"", dl->id,
 		    dl->rule));
-	if (dl->at != NULL && strncmp(dl->at, "event:", 6) != 0 &&
-	    strncmp(dl->at, "var:", 4) != 0)
-		return (bad(ld, n->line, "deadline %s: at must be event:NAME "
-		    "or var:NAME, not %s", dl->id, dl->at));
+	if (dl->at != NULL && !wf_ref_valid(dl->at))
+		return (bad(ld, n->line, "deadline %s: at must be event:NAME, "
+		    "var:NAME or doc:ROLE:XPATH, not %s", dl->id, dl->at));
+	if (dl->from != NULL && (dl->at != NULL || !wf_ref_valid(dl->from)))
+		return (bad(ld, n->line, "deadline %s: from needs a rule and "
+		    "must be event:NAME, var:NAME or doc:ROLE:XPATH, not %s",
+		    dl->id, dl->from));
+	if (dl->repeat < 1 || dl->repeat > WF_MAX_REPEAT ||
+	    (dl->repeat > 1 && dl->at != NULL))
+		return (bad(ld, n->line, "deadline %s: repeat must be 1..60 "
+		    "and needs a rule%s", dl->id, ""));
+	if (dl->every != NULL && (dl->repeat < 2 ||
+	    qj_deadline_parse(dl->every, &rule, &d) != QJ_OK ||
+	    rule.unit == QJ_DL_NEXT_DAY_AT))
+		return (bad(ld, n->line, "deadline %s: every needs repeat > 1 "
+		    "and a rule other than next-day (\"%s\")", dl->id,
+		    dl->every));
+	if (dl->repeat > 1 && dl->every == NULL && rule.unit ==
+	    QJ_DL_NEXT_DAY_AT)
+		return (bad(ld, n->line, "deadline %s: a next-day rule does not "
+		    "repeat without every%s", dl->id, ""));
+	return (0);
+}
+
+static enum wf_input_type
+input_type_of(const char *s, int *ok)
+{
+	static const struct {
+		const char		*name;
+		enum wf_input_type	 type;
+	} types[] = {
+		{ "string", WF_IN_STRING }, { "date", WF_IN_DATE },
+		{ "datetime", WF_IN_DATETIME }, { "integer", WF_IN_INTEGER },
+		{ "boolean", WF_IN_BOOLEAN },
+	};
+	size_t	i;
+
+	*ok = 0;
+	for (i = 0; s != NULL && i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(s, types[i].name) == 0) {
+			*ok = 1;
+			return (types[i].type);
+		}
+	return (WF_IN_STRING);
+}
+
+/* A space-separated list of capacities into a grown array. */
+static int
+capacities_of(const char *list, char (**out)[WF_ID_MAX], int *n)
+{
+	char	*s, *tok, *save = NULL;
+
+	if (list == NULL)
+		return (0);
+	s = strdup(list);
+	for (tok = strtok_r(s, " \t\n", &save); tok != NULL;
+	    tok = strtok_r(NULL, " \t\n", &save)) {
+		*out = realloc(*out, sizeof(**out) * (size_t)(*n + 1));
+		snprintf((*out)[(*n)++], WF_ID_MAX, "%s", tok);
+	}
+	free(s);
 	return (0);
 }
 
@@ -223,6 +301,14 @@ transition_of(struct load *ld, xmlNodePtr n, struct wf_transition *t)
 	t->line = n->line;
 	attr_id(n, "event", t->event);
 	attr_id(n, "to", t->to);
+	t->stay = attr_bool(n, "stay");
+	if (t->stay == (t->to[0] != '\0'))
+		return (bad(ld, n->line, "transition %s needs exactly one of "
+		    "to and stay=\"true\"%s", t->event, ""));
+	t->when = attr(n, "when");
+	if (t->when != NULL && !xpath_compiles(t->when))
+		return (bad(ld, n->line, "transition %s: when is not XPath "
+		    "1.0: %s", t->event, t->when));
 	from = attr(n, "from");
 	for (tok = strtok_r(from, " \t\n", &save); tok != NULL;
 	    tok = strtok_r(NULL, " \t\n", &save))
@@ -252,18 +338,44 @@ transition_of(struct load *ld, xmlNodePtr n, struct wf_transition *t)
 
 			attr_id(c, "name", v->name);
 			v->from = attr(c, "from");
-			if (strncmp(v->from, "event:", 6) != 0 &&
-			    strncmp(v->from, "var:", 4) != 0)
+			if (!wf_ref_valid(v->from))
 				return (bad(ld, c->line, "set-var %s: from must "
-				    "be event:NAME or var:NAME, not %s", v->name,
-				    v->from));
+				    "be event:NAME, var:NAME or doc:ROLE:XPATH, "
+				    "not %s", v->name, v->from));
 		} else if (is(c, "set-deadline")) {
 			if (deadline_of(ld, c, GROW(t->deadlines,
 			    t->ndeadlines)) != 0)
 				return (-1);
-		} else if (is(c, "cancel-deadline"))
-			attr_id(c, "id", *GROW(t->cancels, t->ncancels));
-		else if (is(c, "open-case")) {
+		} else if (is(c, "cancel-deadline")) {
+			struct wf_cancel *cl = GROW(t->cancels, t->ncancels);
+
+			attr_id(c, "id", cl->id);
+			cl->occurrence = attr(c, "occurrence");
+			if (cl->occurrence != NULL &&
+			    !wf_ref_valid(cl->occurrence))
+				return (bad(ld, c->line, "cancel-deadline %s: "
+				    "bad occurrence %s", cl->id,
+				    cl->occurrence));
+		} else if (is(c, "input")) {
+			struct wf_input *in = GROW(t->inputs, t->ninputs);
+			xmlNodePtr tt;
+			int ok, k;
+
+			attr_id(c, "name", in->name);
+			r = attr(c, "type");
+			in->type = input_type_of(r, &ok);
+			free(r);
+			in->required = attr_bool(c, "required");
+			if ((tt = child(c, "title")) != NULL)
+				text_of(tt, &in->title);
+			if (!ok)
+				return (bad(ld, c->line, "input %s: unknown "
+				    "type%s", in->name, ""));
+			for (k = 0; k < t->ninputs - 1; k++)
+				if (strcmp(t->inputs[k].name, in->name) == 0)
+					return (bad(ld, c->line, "input %s is "
+					    "declared twice%s", in->name, ""));
+		} else if (is(c, "open-case")) {
 			t->open_workflow = attr(c, "workflow");
 			t->open_ground = attr(c, "ground");
 			t->open_cite = attr(c, "cite");
@@ -293,16 +405,30 @@ parallel_of(struct load *ld, xmlNodePtr n, struct wf_parallel *p)
 	p->commitment = commitment_of(v);
 	free(v);
 	v = attr(n, "steps-from");
-	if (v != NULL && strcmp(v, "listed-applicants") != 0) {
+	if (v == NULL)
+		p->steps_from = WF_STEPS_FIXED;
+	else if (strcmp(v, "listed-applicants") == 0)
+		p->steps_from = WF_STEPS_LISTED;
+	else if (strcmp(v, "participants") == 0)
+		p->steps_from = WF_STEPS_PARTICIPANTS;
+	else {
 		free(v);
 		return (bad(ld, n->line, "parallel %s: unknown steps-from%s",
 		    p->id, ""));
 	}
-	p->from_listed = v != NULL;
 	free(v);
+	v = attr(n, "capacities");
+	capacities_of(v, &p->capacities, &p->ncapacities);
+	free(v);
+	if ((p->steps_from == WF_STEPS_PARTICIPANTS) != (p->ncapacities > 0))
+		return (bad(ld, n->line, "parallel %s: steps-from=\"participants"
+		    "\" goes with capacities%s", p->id, ""));
 	if ((p->commitment != WF_COMMIT_NONE) != (p->document != NULL))
 		return (bad(ld, n->line, "parallel %s: document and commitment "
 		    "go together%s", p->id, ""));
+	if (p->steps_from != WF_STEPS_FIXED && p->sequential)
+		return (bad(ld, n->line, "parallel %s: per-person steps have no "
+		    "order; use mode=\"all\"%s", p->id, ""));
 	for (c = n->children; c != NULL; c = c->next) {
 		if (!is(c, "step"))
 			continue;
@@ -313,8 +439,12 @@ parallel_of(struct load *ld, xmlNodePtr n, struct wf_parallel *p)
 		if ((a = child(c, "actor")) == NULL ||
 		    actor_of(ld, a, &s->actor) != 0)
 			return (-1);
+		for (a = c->children; a != NULL; a = a->next)
+			if (is(a, "guard") && guard_of(ld, a, GROW(s->guards,
+			    s->nguards)) != 0)
+				return (-1);
 	}
-	if (p->from_listed == (p->nsteps > 0))
+	if ((p->steps_from != WF_STEPS_FIXED) == (p->nsteps > 0))
 		return (bad(ld, n->line, "parallel %s: give steps or "
 		    "steps-from, not both or neither%s", p->id, ""));
 	return (0);
@@ -421,16 +551,130 @@ wf_find(const struct wf_def *def, const char *state, const char *event)
 	return (NULL);
 }
 
+const struct wf_transition *
+wf_find_next(const struct wf_def *def, const struct wf_transition *prev,
+    const char *state)
+{
+	const struct wf_transition	*t;
+	int				 i, j;
+
+	for (i = (int)(prev - def->transitions) + 1; i < def->ntransitions;
+	    i++) {
+		t = &def->transitions[i];
+		if (strcmp(t->event, prev->event) != 0)
+			continue;
+		for (j = 0; j < t->nfrom; j++)
+			if (strcmp(t->from[j], state) == 0)
+				return (t);
+	}
+	return (NULL);
+}
+
+const struct wf_capacity *
+wf_capacity(const struct wf_def *def, const char *id)
+{
+	int	i;
+
+	for (i = 0; i < def->ncapacities; i++)
+		if (strcmp(def->capacities[i].id, id) == 0)
+			return (&def->capacities[i]);
+	return (NULL);
+}
+
 /* 1 when some transition from `state` handles `event` with a system actor. */
 static int
 system_event(const struct wf_def *def, const char *state, const char *event)
 {
-	const struct wf_transition	*t = wf_find(def, state, event);
+	const struct wf_transition	*t;
 	int				 i;
 
-	for (i = 0; t != NULL && i < t->nactors; i++)
-		if (t->actors[i].kind == WF_ACTOR_SYSTEM)
-			return (1);
+	for (t = wf_find(def, state, event); t != NULL;
+	    t = wf_find_next(def, t, state))
+		for (i = 0; i < t->nactors; i++)
+			if (t->actors[i].kind == WF_ACTOR_SYSTEM)
+				return (1);
+	return (0);
+}
+
+static int
+same_str(const char *a, const char *b)
+{
+	return ((a == NULL && b == NULL) || (a != NULL && b != NULL &&
+	    strcmp(a, b) == 0));
+}
+
+/* A capacity a definition names must be declared, if it declares any. */
+static int
+check_capacity(struct load *ld, const struct wf_def *def, int line,
+    const char *what, const char *cap)
+{
+	if (def->ncapacities == 0 || wf_capacity(def, cap) != NULL)
+		return (0);
+	return (bad(ld, line, "%s names capacity %s, which the definition "
+	    "does not declare", what, cap));
+}
+
+static int
+check_actors(struct load *ld, const struct wf_def *def, int line,
+    const struct wf_actor *a, int n, const char *what)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		if (a[i].kind == WF_ACTOR_PARTICIPANT &&
+		    check_capacity(ld, def, line, what, a[i].name) != 0)
+			return (-1);
+	return (0);
+}
+
+/* Capacities named by actors, votes, steps and exclusive rules. */
+static int
+check_capacities(struct load *ld, const struct wf_def *def)
+{
+	const struct wf_state	*s;
+	int			 i, j;
+
+	for (i = 0; i < def->ntransitions; i++)
+		if (check_actors(ld, def, def->transitions[i].line,
+		    def->transitions[i].actors, def->transitions[i].nactors,
+		    def->transitions[i].event) != 0)
+			return (-1);
+	for (i = 0; i < def->nstates; i++) {
+		s = &def->states[i];
+		if (s->vote != NULL && (check_capacity(ld, def, 0, s->vote->id,
+		    s->vote->members) != 0 || check_capacity(ld, def, 0,
+		    s->vote->id, s->vote->chair) != 0))
+			return (-1);
+		if (s->parallel == NULL)
+			continue;
+		for (j = 0; j < s->parallel->ncapacities; j++)
+			if (check_capacity(ld, def, 0, s->parallel->id,
+			    s->parallel->capacities[j]) != 0)
+				return (-1);
+		for (j = 0; j < s->parallel->nsteps; j++)
+			if (check_actors(ld, def, 0, &s->parallel->steps[j].actor,
+			    1, s->parallel->steps[j].id) != 0)
+				return (-1);
+	}
+	for (i = 0; i < def->nexclusives; i++) {
+		if (def->exclusives[i].ncapacities < 2)
+			return (bad(ld, def->exclusives[i].line, "an exclusive "
+			    "rule needs two capacities or more%s%s", "", ""));
+		for (j = 0; j < def->exclusives[i].ncapacities; j++)
+			if (check_capacity(ld, def, def->exclusives[i].line,
+			    "exclusive", def->exclusives[i].capacities[j]) != 0)
+				return (-1);
+	}
+	for (i = 0; i < def->ncapacities; i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(def->capacities[j].id,
+			    def->capacities[i].id) == 0)
+				return (bad(ld, 0, "capacity %s is declared "
+				    "twice%s", def->capacities[i].id, ""));
+		if (def->capacities[i].nassigners == 0)
+			return (bad(ld, 0, "capacity %s: nobody may assign it%s",
+			    def->capacities[i].id, ""));
+	}
 	return (0);
 }
 
@@ -443,6 +687,60 @@ event_exists(const struct wf_def *def, const char *event)
 		if (strcmp(def->transitions[i].event, event) == 0)
 			return (1);
 	return (0);
+}
+
+/* 1 when some transition sets deadline `id` with repeat > 1. */
+static int
+repeated_deadline(const struct wf_def *def, const char *id)
+{
+	int	i, j;
+
+	for (i = 0; i < def->ntransitions; i++)
+		for (j = 0; j < def->transitions[i].ndeadlines; j++)
+			if (strcmp(def->transitions[i].deadlines[j].id, id) ==
+			    0 && def->transitions[i].deadlines[j].repeat > 1)
+				return (1);
+	return (0);
+}
+
+static int
+reads_people(const char *xpath)
+{
+	return (xpath != NULL && (strstr(xpath, "participant") != NULL ||
+	    strstr(xpath, "applicant-iin") != NULL));
+}
+
+/* Sets def->uses_people (see wf.h). */
+static void
+people_flag(struct wf_def *def)
+{
+	const struct wf_transition	*t;
+	const struct wf_parallel	*p;
+	int				 i, j, k, u;
+
+	u = def->ncapacities > 0 || def->nexclusives > 0;
+	for (i = 0; i < def->nstates && !u; i++) {
+		u = def->states[i].vote != NULL;
+		if ((p = def->states[i].parallel) == NULL)
+			continue;
+		u |= p->steps_from == WF_STEPS_PARTICIPANTS;
+		for (j = 0; j < p->nsteps; j++) {
+			u |= p->steps[j].actor.kind == WF_ACTOR_PARTICIPANT;
+			for (k = 0; k < p->steps[j].nguards; k++)
+				u |= reads_people(p->steps[j].guards[k].test);
+		}
+	}
+	for (i = 0; i < def->ntransitions && !u; i++) {
+		t = &def->transitions[i];
+		u = reads_people(t->when);
+		for (j = 0; j < t->nactors; j++)
+			u |= t->actors[j].kind == WF_ACTOR_PARTICIPANT;
+		for (j = 0; j < t->nguards; j++)
+			u |= reads_people(t->guards[j].test);
+		for (j = 0; j < t->nvars; j++)
+			u |= reads_people(t->vars[j].from);
+	}
+	def->uses_people = u;
 }
 
 /* The checks a schema cannot express. */
@@ -484,7 +782,7 @@ check_semantics(struct load *ld, struct wf_def *def)
 		    "state%s%s", "", ""));
 	for (i = 0; i < def->ntransitions; i++) {
 		t = &def->transitions[i];
-		if (wf_state(def, t->to) == NULL)
+		if (!t->stay && wf_state(def, t->to) == NULL)
 			return (bad(ld, t->line, "transition %s goes to unknown "
 			    "state %s", t->event, t->to));
 		for (j = 0; j < t->nfrom; j++) {
@@ -494,17 +792,31 @@ check_semantics(struct load *ld, struct wf_def *def)
 			if (s->terminal)
 				return (bad(ld, t->line, "transition %s leaves "
 				    "terminal state %s", t->event, s->id));
-			/* Two transitions from one state on one event. */
+			/* Two transitions from one state on one event: the
+			 * earlier must be a branch with a condition, and
+			 * both bring the same document. */
 			for (k = 0; k < i; k++) {
 				u = &def->transitions[k];
 				if (strcmp(u->event, t->event) != 0)
 					continue;
-				for (l = 0; l < u->nfrom; l++)
-					if (strcmp(u->from[l], t->from[j]) == 0)
+				for (l = 0; l < u->nfrom; l++) {
+					if (strcmp(u->from[l], t->from[j]) != 0)
+						continue;
+					if (u->when == NULL)
 						return (bad(ld, t->line,
 						    "event %s is handled twice "
-						    "in state %s", t->event,
+						    "in state %s (only a branch "
+						    "with `when` may come "
+						    "first)", t->event, s->id));
+					if (!same_str(u->doc_role,
+					    t->doc_role) || !same_str(
+					    u->doc_form, t->doc_form))
+						return (bad(ld, t->line,
+						    "branches of event %s in "
+						    "state %s bring different "
+						    "documents", t->event,
 						    s->id));
+				}
 			}
 		}
 		for (j = 0; j < t->ndeadlines; j++)
@@ -520,8 +832,14 @@ check_semantics(struct load *ld, struct wf_def *def)
 			if (t->guards[j].message.en == NULL)
 				return (bad(ld, t->guards[j].line, "guard %s has "
 				    "no message%s", t->guards[j].id, ""));
+		for (j = 0; j < t->ncancels; j++)
+			if (t->cancels[j].occurrence != NULL &&
+			    !repeated_deadline(def, t->cancels[j].id))
+				return (bad(ld, t->line, "cancel-deadline %s: an "
+				    "occurrence of a deadline that does not "
+				    "repeat%s", t->cancels[j].id, ""));
 	}
-	return (0);
+	return (check_capacities(ld, def));
 }
 
 static int
@@ -684,6 +1002,32 @@ wf_load_mem(const char *name, const char *data, size_t len,
 				if (is(c, "actor") && actor_of(&ld, c,
 				    GROW(def->openers, def->nopeners)) != 0)
 					break;
+		} else if (is(n, "capacity")) {
+			struct wf_capacity *cp = GROW(def->capacities,
+			    def->ncapacities);
+
+			attr_id(n, "id", cp->id);
+			cp->cite = attr(n, "cite");
+			v = attr(n, "max");
+			cp->max = v != NULL ? atoi(v) : 0;
+			free(v);
+			for (c = n->children; c != NULL && ld.err == QJ_OK;
+			    c = c->next) {
+				if (is(c, "title"))
+					text_of(c, &cp->title);
+				else if (is(c, "actor"))
+					actor_of(&ld, c, GROW(cp->assigners,
+					    cp->nassigners));
+			}
+		} else if (is(n, "exclusive")) {
+			struct wf_exclusive *ex = GROW(def->exclusives,
+			    def->nexclusives);
+
+			ex->line = n->line;
+			ex->cite = attr(n, "cite");
+			v = attr(n, "capacities");
+			capacities_of(v, &ex->capacities, &ex->ncapacities);
+			free(v);
 		} else if (is(n, "state"))
 			state_of(&ld, n, GROW(def->states, def->nstates));
 		else if (is(n, "transition"))
@@ -692,6 +1036,7 @@ wf_load_mem(const char *name, const char *data, size_t len,
 	}
 	if (ld.err == QJ_OK)
 		check_semantics(&ld, def);
+	people_flag(def);
 	if (ld.err == QJ_OK)
 		(void)wf_guard_selftest(def, &ld.err, d);
 	xmlFreeDoc(doc);
@@ -791,20 +1136,32 @@ wf_set_find(const struct wf_set *set, const char *id)
 }
 
 static void
+guards_free(struct wf_guard *g, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		free(g[i].document);
+		free(g[i].test);
+		free(g[i].cite);
+		text_free(&g[i].message);
+	}
+	free(g);
+}
+
+static void
 transition_free(struct wf_transition *t)
 {
 	int	i;
 
 	free(t->from);
+	free(t->when);
 	text_free(&t->title);
+	for (i = 0; i < t->ninputs; i++)
+		text_free(&t->inputs[i].title);
+	free(t->inputs);
 	free(t->actors);
-	for (i = 0; i < t->nguards; i++) {
-		free(t->guards[i].document);
-		free(t->guards[i].test);
-		free(t->guards[i].cite);
-		text_free(&t->guards[i].message);
-	}
-	free(t->guards);
+	guards_free(t->guards, t->nguards);
 	free(t->doc_role);
 	free(t->doc_form);
 	free(t->sign_doc);
@@ -814,10 +1171,14 @@ transition_free(struct wf_transition *t)
 	for (i = 0; i < t->ndeadlines; i++) {
 		free(t->deadlines[i].rule);
 		free(t->deadlines[i].at);
+		free(t->deadlines[i].from);
+		free(t->deadlines[i].every);
 		free(t->deadlines[i].cite);
 		text_free(&t->deadlines[i].title);
 	}
 	free(t->deadlines);
+	for (i = 0; i < t->ncancels; i++)
+		free(t->cancels[i].occurrence);
 	free(t->cancels);
 	free(t->open_workflow);
 	free(t->open_ground);
@@ -833,8 +1194,12 @@ state_free(struct wf_state *s)
 	text_free(&s->title);
 	if (s->parallel != NULL) {
 		free(s->parallel->document);
-		for (i = 0; i < s->parallel->nsteps; i++)
+		free(s->parallel->capacities);
+		for (i = 0; i < s->parallel->nsteps; i++) {
 			text_free(&s->parallel->steps[i].title);
+			guards_free(s->parallel->steps[i].guards,
+			    s->parallel->steps[i].nguards);
+		}
 		free(s->parallel->steps);
 		free(s->parallel);
 	}
@@ -872,6 +1237,17 @@ wf_def_free(struct wf_def *def)
 		free(def->ns[i].uri);
 	}
 	free(def->ns);
+	for (i = 0; i < def->ncapacities; i++) {
+		text_free(&def->capacities[i].title);
+		free(def->capacities[i].assigners);
+		free(def->capacities[i].cite);
+	}
+	free(def->capacities);
+	for (i = 0; i < def->nexclusives; i++) {
+		free(def->exclusives[i].capacities);
+		free(def->exclusives[i].cite);
+	}
+	free(def->exclusives);
 	free(def->openers);
 	free(def->open_doc);
 	free(def->open_form);

@@ -7,7 +7,9 @@
  * document, verified signature, parallel step or vote, new state, case
  * variables, deadlines set and cancelled, registration number, the cases
  * an order lists, a sub-case — write the audit event, and rebuild the
- * inbox rows.  Events that follow by themselves (the last visa completes
+ * inbox rows.  An event several transitions handle takes the first branch
+ * whose `when` holds; event data an actor supplies must be the inputs the
+ * transition declares.  Events that follow by themselves (the last visa completes
  * the approval sheet, every member has voted) are fired in the same
  * transaction by the system actor.  The recursion is bounded by
  * FLOW_MAX_DEPTH so a definition cannot loop the server.
@@ -91,6 +93,55 @@ flow_def(struct flow_env *env, const char *id, int version,
 
 static _Thread_local struct qj_calendar	*tl_cal;
 static _Thread_local qj_time		 tl_cal_at;
+/* The academic calendar (table academic_period), reloaded with tl_cal. */
+static _Thread_local struct wf_period	*tl_periods;
+static _Thread_local int		 tl_nperiods;
+static _Thread_local char		*tl_period_paths;
+
+/* Reads academic_period into the thread's copy. */
+static enum qj_err
+load_periods(struct flow_env *env, struct qj_diag *d)
+{
+	struct wf_period	*p = NULL;
+	PGresult		*res = NULL;
+	enum qj_err		 err;
+	char			*paths = NULL;
+	size_t			 off = 0, len = 1;
+	int			 i, n;
+
+	if ((err = qj_db_exec(env->db, &res, "SELECT ap.kind, coalesce(u.path, "
+	    "''), ap.starts_on::text, ap.ends_on::text FROM academic_period "
+	    "ap LEFT JOIN unit u ON u.id = ap.unit_id ORDER BY ap.starts_on, "
+	    "ap.id", NULL, d)) != QJ_OK)
+		return (err);
+	n = PQntuples(res);
+	for (i = 0; i < n; i++)
+		len += strlen(qj_db_str(res, i, 1)) + 1;
+	if ((p = calloc((size_t)n + 1, sizeof(*p))) == NULL ||
+	    (paths = malloc(len)) == NULL) {
+		free(p);
+		PQclear(res);
+		return (QJ_ENOMEM);
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(p[i].kind, sizeof(p[i].kind), "%s",
+		    qj_db_str(res, i, 0));
+		memcpy(paths + off, qj_db_str(res, i, 1),
+		    strlen(qj_db_str(res, i, 1)) + 1);
+		p[i].unit_path = paths[off] != '\0' ? paths + off : NULL;
+		off += strlen(qj_db_str(res, i, 1)) + 1;
+		if (qj_day_parse(qj_db_str(res, i, 2), &p[i].from) != QJ_OK ||
+		    qj_day_parse(qj_db_str(res, i, 3), &p[i].to) != QJ_OK)
+			p[i].from = 1, p[i].to = 0;	/* never matches */
+	}
+	PQclear(res);
+	free(tl_periods);
+	free(tl_period_paths);
+	tl_periods = p;
+	tl_nperiods = n;
+	tl_period_paths = paths;
+	return (QJ_OK);
+}
 
 enum qj_err
 flow_calendar(struct flow_env *env, struct qj_diag *d)
@@ -107,7 +158,8 @@ flow_calendar(struct flow_env *env, struct qj_diag *d)
 		env->cal = tl_cal;
 		return (QJ_OK);
 	}
-	if ((err = calendar_rows(env->db, &days, &zones, d)) != QJ_OK)
+	if ((err = calendar_rows(env->db, &days, &zones, d)) != QJ_OK ||
+	    (err = load_periods(env, d)) != QJ_OK)
 		return (err);
 	if ((cal = qj_calendar_new()) == NULL) {
 		err = QJ_ENOMEM;
@@ -138,6 +190,19 @@ local_today(struct flow_env *env)
 	if (env->cal != NULL)
 		qj_cal_local_day(env->cal, env->now, &day);
 	return (day);
+}
+
+/* What guards see of the world: calendar, clock, academic periods. */
+static void
+guard_env(struct flow_env *env, struct wf_guard_env *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->cal = env->cal;
+	g->today = local_today(env);
+	g->lang = env->lang;
+	g->now = env->now;
+	g->periods = tl_periods;
+	g->nperiods = tl_nperiods;
 }
 
 /* ---- documents of a case, parsed on demand --------------------------------- */
@@ -209,6 +274,8 @@ cache_free(struct doc_cache *dc)
 
 /* ---- the view of a case and of an actor ------------------------------------ */
 
+#define VIEW_MAX_PARTS	128
+
 struct view {
 	struct wf_case_view	 cv;
 	struct wf_actor_view	 av;
@@ -216,10 +283,33 @@ struct view {
 	PGresult		*steps;		/* of the current round */
 	const char		*step_ids[64];
 	int64_t			 step_by[64];
-	PGresult		*parts;		/* participants */
+	PGresult		*parts;		/* participants, applicant IIN */
+	struct wf_participant	 part[VIEW_MAX_PARTS];
 	const char		*caps[16];	/* the actor's capacities */
-	int64_t			 listed[256];	/* applicants an order lists */
+	int64_t			 listed[256];	/* per-person step takers */
+	char			*event_json;	/* owned: the event's data */
 };
+
+/*
+ * The applicant's IIN and the participants with their IINs: one row per
+ * participant capacity (or one row of NULLs): applicant_iin, person_id,
+ * capacity, login, iin.
+ */
+static enum qj_err
+parts_query(struct flow_env *env, const struct case_row *c, PGresult **res,
+    struct qj_diag *d)
+{
+	struct qj_params	p;
+
+	qj_p_init(&p);
+	qj_p_i64(&p, c->id);
+	qj_p_i64(&p, c->applicant_id);
+	return (qj_db_exec(env->db, res, "SELECT a.iin, cp.person_id, "
+	    "cp.capacity, pe.login, pe.iin FROM (SELECT $2::bigint AS id) x "
+	    "LEFT JOIN person a ON a.id = x.id LEFT JOIN case_participant cp "
+	    "ON cp.case_id = $1 LEFT JOIN person pe ON pe.id = cp.person_id "
+	    "ORDER BY cp.assigned_at, cp.person_id, cp.capacity", &p, d));
+}
 
 /* 1 when anything in the definition acts through case participants. */
 static int
@@ -252,7 +342,7 @@ view_build(struct flow_env *env, const struct flow_actor *a,
 	const struct wf_state	*st = wf_state(def, c->state);
 	PGresult		*links = NULL;
 	enum qj_err		 err;
-	int			 i;
+	int			 i, n;
 
 	memset(v, 0, sizeof(*v));
 	v->dc.env = env;
@@ -267,16 +357,32 @@ view_build(struct flow_env *env, const struct flow_actor *a,
 	v->av.person_id = a->person_id;
 	v->av.system = a->system;
 	v->av.iin = a->iin;
+	v->av.bin = a->bin;
 	v->av.grants = a->grants;
 	v->av.ngrants = a->ngrants;
-	/* Skipped where nobody acts as a participant (one query less on
-	 * every transition of such workflows). */
-	if (uses_participants(def) &&
-	    (err = participants_of(env->db, c->id, &v->parts, d)) != QJ_OK)
+	/* Skipped where nobody acts as a participant and nothing reads the
+	 * case's people (one query less on every transition of such
+	 * workflows). */
+	if ((uses_participants(def) || def->uses_people) &&
+	    (err = parts_query(env, c, &v->parts, d)) != QJ_OK)
 		return (err);
-	for (i = 0; i < PQntuples(v->parts) && v->av.ncapacities < 16; i++)
-		if (qj_db_i64(v->parts, i, 0) == a->person_id && !a->system)
-			v->caps[v->av.ncapacities++] = qj_db_str(v->parts, i, 1);
+	n = v->parts != NULL ? PQntuples(v->parts) : 0;
+	if (n > 0 && !qj_db_isnull(v->parts, 0, 0))
+		v->cv.applicant_iin = qj_db_str(v->parts, 0, 0);
+	for (i = 0; i < n && v->cv.nparts < VIEW_MAX_PARTS; i++) {
+		struct wf_participant *p = &v->part[v->cv.nparts];
+
+		if (qj_db_isnull(v->parts, i, 1))
+			continue;
+		p->person_id = qj_db_i64(v->parts, i, 1);
+		p->capacity = qj_db_str(v->parts, i, 2);
+		p->iin = qj_db_str(v->parts, i, 4);
+		v->cv.nparts++;
+		if (p->person_id == a->person_id && !a->system &&
+		    v->av.ncapacities < 16)
+			v->caps[v->av.ncapacities++] = p->capacity;
+	}
+	v->cv.parts = v->part;
 	v->av.capacities = v->caps;
 	if (st != NULL && st->parallel != NULL) {
 		if ((err = steps_of(env->db, c->id, c->round, st->parallel->id,
@@ -289,7 +395,7 @@ view_build(struct flow_env *env, const struct flow_actor *a,
 		v->cv.steps_done = v->step_ids;
 		v->cv.steps_done_by = v->step_by;
 		v->cv.nsteps_done = i;
-		if (st->parallel->from_listed) {
+		if (st->parallel->steps_from == WF_STEPS_LISTED) {
 			if ((err = links_from(env->db, c->id, &links, d)) !=
 			    QJ_OK)
 				return (err);
@@ -297,10 +403,21 @@ view_build(struct flow_env *env, const struct flow_actor *a,
 				v->listed[v->cv.nlisted++] =
 				    qj_db_i64(links, i, 4);
 			PQclear(links);
-			v->cv.listed = v->listed;
-		}
+		} else if (st->parallel->steps_from == WF_STEPS_PARTICIPANTS)
+			v->cv.nlisted = wf_parallel_people(st->parallel, &v->cv,
+			    v->listed, 256);
+		v->cv.listed = v->listed;
 	}
 	return (QJ_OK);
+}
+
+/* Gives the view the event's data (for `when`, guards and references). */
+static void
+view_event(struct view *v, const json_t *data)
+{
+	free(v->event_json);
+	v->event_json = data != NULL ? json_dumps(data, JSON_COMPACT) : NULL;
+	v->cv.event_json = v->event_json;
 }
 
 static void
@@ -310,6 +427,9 @@ view_free(struct view *v)
 	PQclear(v->steps);
 	PQclear(v->parts);
 	v->steps = v->parts = NULL;
+	free(v->event_json);
+	v->event_json = NULL;
+	v->cv.event_json = NULL;
 }
 
 /* ---- helpers ----------------------------------------------------------------- */
@@ -393,24 +513,16 @@ store_doc(struct flow_env *env, int64_t case_id, const char *role,
 	return (link_attachments(env, case_id, bytes, len, by, *cd_id, d));
 }
 
-/* A value from the event data or the case variables ("event:x", "var:x"). */
+/* A reference's value (event data, variables, a document), or NULL. */
 static const char *
-value_of(const char *ref, const json_t *data, json_t *vars, char *buf,
-    size_t len)
+ref_value(const struct wf_def *def, struct view *v,
+    const struct wf_guard_env *g, const char *ref, char *buf, size_t len)
 {
-	const json_t	*v = NULL;
+	struct qj_diag	d;
 
-	if (strncmp(ref, "event:", 6) == 0 && data != NULL)
-		v = json_object_get(data, ref + 6);
-	else if (strncmp(ref, "var:", 4) == 0 && vars != NULL)
-		v = json_object_get(vars, ref + 4);
-	if (json_is_string(v))
-		return (json_string_value(v));
-	if (json_is_integer(v)) {
-		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
-		return (buf);
-	}
-	return (NULL);
+	if (wf_ref_value(def, ref, &v->cv, &v->av, g, buf, len, &d) != QJ_OK)
+		return (NULL);
+	return (buf);
 }
 
 static void
@@ -419,31 +531,104 @@ local_date(struct flow_env *env, char out[QJ_DAY_STRLEN + 1])
 	qj_day_format(local_today(env), out);
 }
 
-/* Sets the transition's deadlines; a date "at" means the end of that day. */
+/* A date-time, or a date at its local 00:00. */
+static int
+start_instant(struct flow_env *env, const char *s, qj_time *t)
+{
+	qj_day	day;
+
+	if (qj_rfc3339_parse(s, t) == QJ_OK)
+		return (1);
+	return (qj_day_parse(s, &day) == QJ_OK && qj_cal_instant_at(env->cal,
+	    day, 0, 0, t) == QJ_OK);
+}
+
+/* `start` moved `times` times by `every` (not next-day), local time kept. */
 static enum qj_err
-set_deadlines(struct flow_env *env, const struct wf_transition *t,
-    int64_t case_id, const json_t *data, json_t *vars, struct qj_diag *d)
+advance(struct flow_env *env, qj_time start, const struct qj_deadline_rule *r,
+    int times, qj_time *out, struct qj_diag *d)
+{
+	qj_day	day, to;
+	qj_time	midnight;
+	int	n = r->n * times;
+
+	*out = start;
+	if (times == 0)
+		return (QJ_OK);
+	if (r->unit == QJ_DL_HOURS) {
+		*out = start + (qj_time)n * 3600;
+		return (QJ_OK);
+	}
+	if (qj_cal_local_day(env->cal, start, &day) != QJ_OK ||
+	    qj_cal_instant_at(env->cal, day, 0, 0, &midnight) != QJ_OK)
+		return (qj_fail(d, QJ_EUNPROC, "deadline-date", "", "a start "
+		    "out of range"));
+	switch (r->unit) {
+	case QJ_DL_MONTHS:
+		if (qj_day_add_months(day, n, &to) != QJ_OK)
+			return (qj_fail(d, QJ_EUNPROC, "deadline-date", "",
+			    "a start out of range"));
+		break;
+	case QJ_DL_WORKING_DAYS:
+		if (qj_cal_add_working_days(env->cal, day, n, &to) != QJ_OK)
+			return (qj_fail(d, QJ_EUNPROC, "deadline-date", "",
+			    "a start out of range"));
+		break;
+	default:
+		to = day + n;
+		break;
+	}
+	if (qj_cal_instant_at(env->cal, to, 0, 0, out) != QJ_OK)
+		return (qj_fail(d, QJ_EUNPROC, "deadline-date", "", "a start "
+		    "out of range"));
+	*out += start - midnight;
+	return (QJ_OK);
+}
+
+static enum qj_err
+one_deadline(struct flow_env *env, int64_t case_id,
+    const struct wf_set_deadline *dl, const char *name, qj_time due,
+    const char *text, struct qj_diag *d)
+{
+	struct deadline_new	n;
+
+	memset(&n, 0, sizeof(n));
+	n.case_id = case_id;
+	n.name = name;
+	n.title_kk = dl->title.kk;
+	n.title_ru = dl->title.ru;
+	n.title_en = dl->title.en;
+	n.due = due;
+	n.rule = text;
+	n.cite = dl->cite;
+	n.on_expiry = dl->on_expiry;
+	n.now = env->now;
+	return (deadline_set(env->db, &n, d));
+}
+
+/*
+ * Sets the transition's deadlines: a rule counted from now or from a
+ * referenced date or date-time, repeated when asked; a date "at" means
+ * the end of that day.  Then cancels what the transition cancels.
+ */
+static enum qj_err
+set_deadlines(struct flow_env *env, const struct wf_def *def,
+    const struct wf_transition *t, int64_t case_id, struct view *v,
+    const struct wf_guard_env *g, struct qj_diag *d)
 {
 	const struct wf_set_deadline	*dl;
-	struct qj_deadline_rule		 rule;
-	struct deadline_new		 n;
-	const char			*at;
-	char				 buf[64], text[96];
+	struct qj_deadline_rule		 rule, every;
+	const char			*at, *from;
+	char				 buf[64], text[256], name[WF_ID_MAX + 16];
 	enum qj_err			 err;
-	qj_time				 due;
+	qj_time				 due, start, sk;
 	qj_day				 day;
-	int				 i;
+	int				 i, k;
 
 	for (i = 0; i < t->ndeadlines; i++) {
 		dl = &t->deadlines[i];
-		if (dl->rule != NULL) {
-			if ((err = qj_deadline_parse(dl->rule, &rule, d)) !=
-			    QJ_OK || (err = qj_deadline_due(env->cal, &rule,
-			    env->now, &due)) != QJ_OK)
-				return (err);
-			snprintf(text, sizeof(text), "%s", dl->rule);
-		} else {
-			at = value_of(dl->at, data, vars, buf, sizeof(buf));
+		if (dl->rule == NULL) {
+			at = ref_value(def, v, g, dl->at, buf, sizeof(buf));
 			if (at == NULL || qj_day_parse(at, &day) != QJ_OK)
 				return (qj_fail(d, QJ_EUNPROC, "deadline-date",
 				    dl->id, "deadline %s needs a date from %s",
@@ -452,27 +637,94 @@ set_deadlines(struct flow_env *env, const struct wf_transition *t,
 			if ((err = qj_cal_instant_at(env->cal, day + 1, 0, 0,
 			    &due)) != QJ_OK)
 				return (err);
-			snprintf(text, sizeof(text), "end of %s", at);
+			snprintf(text, sizeof(text), "end of %.40s", at);
+			if ((err = one_deadline(env, case_id, dl, dl->id, due,
+			    text, d)) != QJ_OK)
+				return (err);
+			continue;
 		}
-		memset(&n, 0, sizeof(n));
-		n.case_id = case_id;
-		n.name = dl->id;
-		n.title_kk = dl->title.kk;
-		n.title_ru = dl->title.ru;
-		n.title_en = dl->title.en;
-		n.due = due;
-		n.rule = text;
-		n.cite = dl->cite;
-		n.on_expiry = dl->on_expiry;
-		n.now = env->now;
-		if ((err = deadline_set(env->db, &n, d)) != QJ_OK)
+		if ((err = qj_deadline_parse(dl->rule, &rule, d)) != QJ_OK ||
+		    (err = qj_deadline_parse(dl->every != NULL ? dl->every :
+		    dl->rule, &every, d)) != QJ_OK)
+			return (err);
+		start = env->now;
+		from = NULL;
+		if (dl->from != NULL && ((from = ref_value(def, v, g, dl->from,
+		    buf, sizeof(buf))) == NULL || !start_instant(env, from,
+		    &start)))
+			return (qj_fail(d, QJ_EUNPROC, "deadline-date", dl->id,
+			    "deadline %s counts from %s, which gives no date",
+			    dl->id, dl->from));
+		for (k = 1; k <= dl->repeat; k++) {
+			if ((err = advance(env, start, &every, k - 1, &sk, d)) !=
+			    QJ_OK || (err = qj_deadline_due(env->cal, &rule, sk,
+			    &due)) != QJ_OK)
+				return (err);
+			if (dl->repeat > 1) {
+				snprintf(name, sizeof(name), "%.47s-%d", dl->id,
+				    k);
+				snprintf(text, sizeof(text), "%.40s%s%.40s, %d "
+				    "of %d", dl->rule, from ? " from " : "",
+				    from ? from : "", k, dl->repeat);
+			} else {
+				snprintf(name, sizeof(name), "%.47s", dl->id);
+				snprintf(text, sizeof(text), "%.40s%s%.40s",
+				    dl->rule, from ? " from " : "", from ? from :
+				    "");
+			}
+			if ((err = one_deadline(env, case_id, dl, name, due,
+			    text, d)) != QJ_OK)
+				return (err);
+		}
+	}
+	for (i = 0; i < t->ncancels; i++) {
+		snprintf(name, sizeof(name), "%.47s", t->cancels[i].id);
+		if (t->cancels[i].occurrence != NULL) {
+			if (ref_value(def, v, g, t->cancels[i].occurrence, buf,
+			    sizeof(buf)) == NULL)
+				return (qj_fail(d, QJ_EUNPROC, "deadline-date",
+				    t->cancels[i].id, "no occurrence of %s in "
+				    "%s", t->cancels[i].id,
+				    t->cancels[i].occurrence));
+			snprintf(name, sizeof(name), "%.47s-%.8s",
+			    t->cancels[i].id, buf);
+		}
+		if ((err = deadline_cancel(env->db, case_id, name, env->now,
+		    d)) != QJ_OK)
 			return (err);
 	}
-	for (i = 0; i < t->ncancels; i++)
-		if ((err = deadline_cancel(env->db, case_id, t->cancels[i],
-		    env->now, d)) != QJ_OK)
-			return (err);
 	return (QJ_OK);
+}
+
+/*
+ * The members of a vote, each person once, in assignment order; *chair
+ * (may be NULL) receives the chair's index or -1.
+ */
+static int
+vote_members(const struct wf_vote *vo, const struct wf_case_view *cv,
+    int64_t *who, int max, int *chair)
+{
+	int	i, j, n = 0;
+
+	if (chair != NULL)
+		*chair = -1;
+	for (i = 0; i < cv->nparts; i++) {
+		const char *cap = cv->parts[i].capacity;
+
+		if (strcmp(cap, vo->members) != 0 && strcmp(cap, vo->chair) != 0)
+			continue;
+		for (j = 0; j < n; j++)
+			if (who[j] == cv->parts[i].person_id)
+				break;
+		if (j == n) {
+			if (n == max)
+				break;
+			who[n++] = cv->parts[i].person_id;
+		}
+		if (chair != NULL && strcmp(cap, vo->chair) == 0)
+			*chair = j;
+	}
+	return (n);
 }
 
 /* ---- the inbox rows ------------------------------------------------------------ */
@@ -548,11 +800,11 @@ refresh_pending(struct flow_env *env, const struct case_row *c,
 				ADD(a->name, 0, t->event);
 				official = 1;
 			} else if (a->kind == WF_ACTOR_PARTICIPANT) {
-				for (j = 0; j < PQntuples(v.parts); j++)
-					if (strcmp(qj_db_str(v.parts, j, 1),
+				for (j = 0; j < v.cv.nparts; j++)
+					if (strcmp(v.part[j].capacity,
 					    a->name) == 0) {
-						ADD(NULL, qj_db_i64(v.parts, j,
-						    0), t->event);
+						ADD(NULL, v.part[j].person_id,
+						    t->event);
 						official = 1;
 					}
 			}
@@ -561,7 +813,7 @@ refresh_pending(struct flow_env *env, const struct case_row *c,
 	if (st->parallel != NULL) {
 		const struct wf_parallel *p = st->parallel;
 
-		if (p->from_listed) {
+		if (p->steps_from != WF_STEPS_FIXED) {
 			for (i = 0; i < v.cv.nlisted; i++) {
 				for (j = 0, done = 0; j < v.cv.nsteps_done; j++)
 					done |= v.step_by[j] == v.listed[i];
@@ -570,33 +822,43 @@ refresh_pending(struct flow_env *env, const struct case_row *c,
 			}
 		} else
 			for (i = 0; i < p->nsteps; i++) {
+				const struct wf_actor *sa = &p->steps[i].actor;
+
 				for (j = 0, done = 0; j < v.cv.nsteps_done; j++)
 					done |= strcmp(v.step_ids[j],
 					    p->steps[i].id) == 0;
-				if (done || p->steps[i].actor.kind !=
-				    WF_ACTOR_ROLE)
+				if (done)
 					continue;
-				ADD(p->steps[i].actor.name, 0, p->event);
+				if (sa->kind == WF_ACTOR_ROLE)
+					ADD(sa->name, 0, p->event);
+				else if (sa->kind == WF_ACTOR_APPLICANT &&
+				    c->applicant_id != 0)
+					ADD(NULL, c->applicant_id, p->event);
+				else if (sa->kind == WF_ACTOR_PARTICIPANT)
+					for (j = 0; j < v.cv.nparts; j++)
+						if (strcmp(v.part[j].capacity,
+						    sa->name) == 0)
+							ADD(NULL,
+							    v.part[j].person_id,
+							    p->event);
 				if (p->sequential)
 					break;
 			}
 		official = 1;
 	}
 	if (st->vote != NULL) {
+		int64_t	who[VIEW_MAX_PARTS];
+		int	nwho;
+
 		if ((err = votes_of(env->db, c->id, c->round, st->vote->id,
 		    &votes, d)) != QJ_OK)
 			goto out;
-		for (j = 0; j < PQntuples(v.parts); j++) {
-			const char *cap = qj_db_str(v.parts, j, 1);
-			int64_t who = qj_db_i64(v.parts, j, 0);
-
-			if (strcmp(cap, st->vote->members) != 0 &&
-			    strcmp(cap, st->vote->chair) != 0)
-				continue;
+		nwho = vote_members(st->vote, &v.cv, who, VIEW_MAX_PARTS, NULL);
+		for (j = 0; j < nwho; j++) {
 			for (k = 0, done = 0; k < PQntuples(votes); k++)
-				done |= qj_db_i64(votes, k, 0) == who;
+				done |= qj_db_i64(votes, k, 0) == who[j];
 			if (!done)
-				ADD(NULL, who, st->vote->event);
+				ADD(NULL, who[j], st->vote->event);
 		}
 		official = 1;
 	}
@@ -714,8 +976,8 @@ out:
 static enum qj_err
 take_step(struct flow_env *env, const struct flow_actor *a, struct case_row *c,
     const struct wf_def *def, struct view *v, const struct flow_input *in,
-    struct flow_result *r, int depth, const char **docs, int *ndocs,
-    char sigsha[65], struct qj_diag *d)
+    const struct wf_guard_env *g, struct flow_result *r, int depth,
+    const char **docs, int *ndocs, char sigsha[65], struct qj_diag *d)
 {
 	const struct wf_state	*st = wf_state(def, c->state);
 	struct flow_input	 next;
@@ -723,7 +985,9 @@ take_step(struct flow_env *env, const struct flow_actor *a, struct case_row *c,
 	int64_t			 sig_id = 0;
 	enum qj_err		 err;
 
-	if ((err = wf_step_for(def, st, &v->cv, &v->av, step, d)) != QJ_OK)
+	if ((err = wf_step_for(def, st, &v->cv, &v->av, step, d)) != QJ_OK ||
+	    (err = wf_step_guards(def, st, step, &v->cv, &v->av, g, d)) !=
+	    QJ_OK)
 		return (err);
 	if (st->parallel->commitment != WF_COMMIT_NONE) {
 		if ((err = take_signature(env, a, c, st->parallel->document,
@@ -755,6 +1019,7 @@ cast_vote(struct flow_env *env, const struct flow_actor *a, struct case_row *c,
 {
 	const struct wf_vote	*vo = wf_state(def, c->state)->vote;
 	const char		*choice[64];
+	int64_t			 who[64];
 	PGresult		*votes = NULL;
 	struct flow_input	 next;
 	json_t			*data;
@@ -785,21 +1050,13 @@ cast_vote(struct flow_env *env, const struct flow_actor *a, struct case_row *c,
 	if ((err = votes_of(env->db, c->id, c->round, vo->id, &votes, d)) !=
 	    QJ_OK)
 		return (err);
-	/* Every member (and the chair), in a stable order. */
-	for (i = 0; i < PQntuples(v->parts) && n < 64; i++) {
-		const char *cap = qj_db_str(v->parts, i, 1);
-		int64_t who = qj_db_i64(v->parts, i, 0);
-
-		if (strcmp(cap, vo->members) != 0 &&
-		    strcmp(cap, vo->chair) != 0)
-			continue;
-		if (strcmp(cap, vo->chair) == 0)
-			chair = n;
-		choice[n] = NULL;
+	/* Every member (and the chair), each once, in a stable order. */
+	n = vote_members(vo, &v->cv, who, 64, &chair);
+	for (i = 0; i < n; i++) {
+		choice[i] = NULL;
 		for (j = 0; j < PQntuples(votes); j++)
-			if (qj_db_i64(votes, j, 0) == who)
-				choice[n] = qj_db_str(votes, j, 1);
-		n++;
+			if (qj_db_i64(votes, j, 0) == who[i])
+				choice[i] = qj_db_str(votes, j, 1);
 	}
 	err = wf_vote_outcome(vo, n, choice, chair, outcome, d);
 	PQclear(votes);
@@ -878,27 +1135,31 @@ open_subcase(struct flow_env *env, const struct wf_transition *t,
 	return (err);
 }
 
+/* The transition's set-vars, in order, each seeing the ones before it. */
 static enum qj_err
-apply_vars(const struct wf_transition *t, const json_t *data,
-    struct case_row *c, json_t **varsp)
+apply_vars(const struct wf_def *def, const struct wf_transition *t,
+    struct case_row *c, struct view *v, const struct wf_guard_env *g)
 {
-	json_t		*vars = json_loads(c->vars, 0, NULL);
+	json_t		*vars;
 	const char	*val;
-	char		 buf[64];
+	char		 buf[512];
 	int		 i;
 
-	if (vars == NULL)
-		vars = json_object();
 	for (i = 0; i < t->nvars; i++) {
-		val = value_of(t->vars[i].from, data, vars, buf, sizeof(buf));
-		if (val != NULL)
-			json_object_set_new(vars, t->vars[i].name,
-			    json_string(val));
+		val = ref_value(def, v, g, t->vars[i].from, buf, sizeof(buf));
+		if (val == NULL)
+			continue;
+		if ((vars = json_loads(c->vars, 0, NULL)) == NULL)
+			vars = json_object();
+		json_object_set_new(vars, t->vars[i].name, json_string(val));
+		free(c->vars);
+		c->vars = json_dumps(vars, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(vars);
+		if (c->vars == NULL)
+			return (QJ_ENOMEM);
+		v->cv.vars_json = c->vars;
 	}
-	free(c->vars);
-	c->vars = json_dumps(vars, JSON_COMPACT | JSON_SORT_KEYS);
-	*varsp = vars;
-	return (c->vars == NULL ? QJ_ENOMEM : QJ_OK);
+	return (QJ_OK);
 }
 
 static enum qj_err
@@ -943,7 +1204,6 @@ fire(struct flow_env *env, const struct flow_actor *a, int64_t case_id,
 	const char			*docs[4];
 	char				 docsha[65], sigsha[65], detail[48];
 	int64_t				 cd_id = 0, sig_id = 0;
-	json_t				*vars = NULL;
 	enum qj_err			 err;
 	int				 ndocs = 0;
 
@@ -966,9 +1226,8 @@ fire(struct flow_env *env, const struct flow_actor *a, int64_t case_id,
 	    (err = flow_calendar(env, d)) != QJ_OK ||
 	    (err = view_build(env, a, &c, def, &v, d)) != QJ_OK)
 		goto out;
-	genv.cal = env->cal;
-	genv.today = local_today(env);
-	genv.lang = env->lang;
+	guard_env(env, &genv);
+	view_event(&v, in->data);
 	snprintf(r->state_before, sizeof(r->state_before), "%s", c.state);
 	/* Guards judge the document the transition brings. */
 	t = wf_find(def, c.state, in->event);
@@ -980,8 +1239,8 @@ fire(struct flow_env *env, const struct flow_actor *a, int64_t case_id,
 	st = wf_state(def, c.state);
 	if (t == NULL && st->parallel != NULL &&
 	    strcmp(st->parallel->event, in->event) == 0) {
-		err = take_step(env, a, &c, def, &v, in, r, depth, docs, &ndocs,
-		    sigsha, d);
+		err = take_step(env, a, &c, def, &v, in, &genv, r, depth, docs,
+		    &ndocs, sigsha, d);
 		goto out;
 	}
 	if (t == NULL) {
@@ -1012,13 +1271,16 @@ fire(struct flow_env *env, const struct flow_actor *a, int64_t case_id,
 			goto out;
 		docs[ndocs++] = sigsha;
 	}
-	if ((err = apply_vars(t, in->data, &c, &vars)) != QJ_OK ||
-	    (err = set_deadlines(env, t, c.id, in->data, vars, d)) != QJ_OK)
+	/* A document just stored is read from the cache (cache_put). */
+	if ((err = apply_vars(def, t, &c, &v, &genv)) != QJ_OK ||
+	    (err = set_deadlines(env, def, t, c.id, &v, &genv, d)) != QJ_OK)
 		goto out;
-	if (strcmp(c.state, t->to) != 0)
+	/* A transition that stays keeps the state (and its round). */
+	if (!t->stay && strcmp(c.state, t->to) != 0) {
 		c.round++;
-	snprintf(c.state, sizeof(c.state), "%s", t->to);
-	c.terminal = wf_state(def, t->to)->terminal;
+		snprintf(c.state, sizeof(c.state), "%s", t->to);
+	}
+	c.terminal = wf_state(def, c.state)->terminal;
 	c.version++;
 	if (c.terminal) {
 		/* A closed case waits for nothing, and is sealed. */
@@ -1073,8 +1335,6 @@ out:
 			case_row_free(&now);
 		}
 	}
-	if (vars != NULL)
-		json_decref(vars);
 	view_free(&v);
 	case_row_free(&c);
 	return (err);
@@ -1191,6 +1451,16 @@ flow_sign_need(struct flow_env *env, const struct flow_actor *a,
     int64_t case_id, const char *event, const char *newdoc, size_t newlen,
     struct flow_sign_need *need, struct qj_diag *d)
 {
+	return (flow_sign_need_data(env, a, case_id, event, NULL, newdoc,
+	    newlen, need, d));
+}
+
+enum qj_err
+flow_sign_need_data(struct flow_env *env, const struct flow_actor *a,
+    int64_t case_id, const char *event, const json_t *data,
+    const char *newdoc, size_t newlen, struct flow_sign_need *need,
+    struct qj_diag *d)
+{
 	const struct wf_transition	*t = NULL;
 	const struct wf_state		*st;
 	const struct wf_def		*def;
@@ -1210,9 +1480,8 @@ flow_sign_need(struct flow_env *env, const struct flow_actor *a,
 	    (err = flow_calendar(env, d)) != QJ_OK ||
 	    (err = view_build(env, a, &c, def, &v, d)) != QJ_OK)
 		goto out;
-	genv.cal = env->cal;
-	genv.today = local_today(env);
-	genv.lang = env->lang;
+	guard_env(env, &genv);
+	view_event(&v, data);
 	if (newdoc != NULL) {
 		t = wf_find(def, c.state, event);
 		if (t == NULL || t->doc_role == NULL) {
@@ -1247,13 +1516,26 @@ flow_sign_need(struct flow_env *env, const struct flow_actor *a,
 	} else if (t == NULL && st->parallel != NULL &&
 	    st->parallel->commitment != WF_COMMIT_NONE) {
 		if ((err = wf_step_for(def, st, &v.cv, &v.av, step, d)) !=
-		    QJ_OK)
+		    QJ_OK || (err = wf_step_guards(def, st, step, &v.cv, &v.av,
+		    &genv, d)) != QJ_OK)
 			goto out;
 		role = st->parallel->document;
 		need->commitment = st->parallel->commitment;
-		if (st->parallel->from_listed)
+		if (st->parallel->steps_from == WF_STEPS_LISTED)
 			snprintf(need->role, sizeof(need->role), "learner");
-		else {
+		else if (st->parallel->steps_from == WF_STEPS_PARTICIPANTS) {
+			int k, m;
+
+			/* The capacity in which this person signs. */
+			for (k = 0; k < v.av.ncapacities; k++)
+				for (m = 0; m < st->parallel->ncapacities; m++)
+					if (strcmp(v.caps[k],
+					    st->parallel->capacities[m]) == 0 &&
+					    need->role[0] == '\0')
+						snprintf(need->role,
+						    sizeof(need->role), "%s",
+						    v.caps[k]);
+		} else {
 			int k;
 
 			for (k = 0; k < st->parallel->nsteps; k++)
@@ -1303,11 +1585,13 @@ enum qj_err
 flow_assign(struct flow_env *env, const struct flow_actor *a, int64_t case_id,
     int64_t person, const char *capacity, struct qj_diag *d)
 {
-	struct case_row	c;
-	const struct wf_def *def;
-	enum qj_err	err;
-	char		who[32];
+	struct case_row		 c;
+	const struct wf_def	*def;
+	struct view		 v;
+	enum qj_err		 err;
+	char			 who[32];
 
+	memset(&v, 0, sizeof(v));
 	if ((err = case_lock(env->db, case_id, &c, d)) != QJ_OK)
 		return (err);
 	if (c.terminal) {
@@ -1315,11 +1599,13 @@ flow_assign(struct flow_env *env, const struct flow_actor *a, int64_t case_id,
 		    "the case is closed");
 		goto out;
 	}
-	if (person == c.applicant_id) {
-		err = qj_fail(d, QJ_EDENIED, "segregation-of-duties", "person",
-		    "the applicant cannot sit on their own case (SPEC 1)");
+	/* Who may assign whom in what capacity is the definition's (and
+	 * SPEC 1's) to say: wf_assign_check. */
+	if ((err = flow_def(env, c.workflow, c.wf_version, &def, d)) != QJ_OK ||
+	    (err = view_build(env, a, &c, def, &v, d)) != QJ_OK ||
+	    (err = wf_assign_check(def, &v.cv, &v.av, person, capacity, d)) !=
+	    QJ_OK)
 		goto out;
-	}
 	if ((err = participant_add(env->db, case_id, person, capacity,
 	    a->person_id, env->now, d)) != QJ_OK)
 		goto out;
@@ -1327,11 +1613,11 @@ flow_assign(struct flow_env *env, const struct flow_actor *a, int64_t case_id,
 	snprintf(who, sizeof(who), "%lld", (long long)person);
 	if ((err = case_update(env->db, &c, env->now, d)) != QJ_OK ||
 	    (err = flow_audit(env, a, case_id, "assign", c.state, c.state,
-	    NULL, 0, capacity, who, d)) != QJ_OK ||
-	    (err = flow_def(env, c.workflow, c.wf_version, &def, d)) != QJ_OK)
+	    NULL, 0, capacity, who, d)) != QJ_OK)
 		goto out;
 	err = refresh_pending(env, &c, def, d);
 out:
+	view_free(&v);
 	case_row_free(&c);
 	return (err);
 }

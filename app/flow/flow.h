@@ -63,7 +63,9 @@ struct flow_input {
 	size_t		 sig_len;
 	int		 sig_enveloped;		/* NCALayer format */
 	const char	*option;		/* a vote */
-	const json_t	*data;			/* event data (system events) */
+	/* Event data: from the system (an order's item, a vote's outcome),
+	 * or from a person, then only the transition's declared inputs. */
+	const json_t	*data;
 };
 
 struct flow_result {
@@ -118,6 +120,11 @@ struct flow_sign_need {
 enum qj_err	flow_sign_need(struct flow_env *, const struct flow_actor *,
 		    int64_t case_id, const char *event, const char *doc,
 		    size_t doc_len, struct flow_sign_need *, struct qj_diag *);
+/* The same, judging the event's data (inputs) as flow_fire will. */
+enum qj_err	flow_sign_need_data(struct flow_env *, const struct flow_actor *,
+		    int64_t case_id, const char *event, const json_t *data,
+		    const char *doc, size_t doc_len, struct flow_sign_need *,
+		    struct qj_diag *);
 void		flow_sign_need_free(struct flow_sign_need *);
 
 /* The URI by which a signature references a document: documents/<sha>.xml */

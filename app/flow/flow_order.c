@@ -58,19 +58,44 @@ cite_prefix(const char *cite, char *out, size_t len)
  * the document as JSON (qj_form_to_json) walked along the element's path
  * of local names from the root.  NULL when the element is not there.
  */
+/* 0-based position of an element among its same-named siblings. */
+static size_t
+sibling_index(xmlNodePtr n)
+{
+	xmlNodePtr	p;
+	size_t		i = 0;
+
+	for (p = n->prev; p != NULL; p = p->prev)
+		if (p->type == XML_ELEMENT_NODE &&
+		    xmlStrcmp(p->name, n->name) == 0)
+			i++;
+	return (i);
+}
+
+/*
+ * The value of an element of a form document, typed as the form says:
+ * the document as JSON (qj_form_to_json) walked along the element's path
+ * of local names from the root; a repeated element (the JSON array of its
+ * wrapper) is taken at its position.  NULL when the element is not there.
+ */
 static json_t *
 typed_value(const json_t *docjson, xmlNodePtr node)
 {
-	const char	*names[16];
+	xmlNodePtr	 nodes[16];
 	const json_t	*v = docjson;
 	xmlNodePtr	 n;
 	int		 depth = 0, i;
 
 	for (n = node; n != NULL && n->parent != NULL &&
 	    n->parent->type == XML_ELEMENT_NODE && depth < 16; n = n->parent)
-		names[depth++] = (const char *)n->name;
-	for (i = depth - 1; i >= 0 && v != NULL; i--)
-		v = json_is_object(v) ? json_object_get(v, names[i]) : NULL;
+		nodes[depth++] = n;
+	for (i = depth - 1; i >= 0 && v != NULL; i--) {
+		if (json_is_array(v))
+			v = json_array_get(v, sibling_index(nodes[i]));
+		else
+			v = json_is_object(v) ? json_object_get(v,
+			    (const char *)nodes[i]->name) : NULL;
+	}
 	return ((json_t *)v);
 }
 
@@ -87,7 +112,7 @@ build_item(struct flow_env *env, struct listed *l, int number, json_t **item,
     json_t **flat, struct qj_diag *d)
 {
 	const struct wf_order_item	*oi = l->oi;
-	struct wf_guard_env		 genv = { env->cal, 0, env->lang };
+	struct wf_guard_env		 genv;
 	PGresult			*pe = NULL, *doc = NULL;
 	xmlDocPtr			 x = NULL;
 	xmlNodePtr			 node;
@@ -98,6 +123,9 @@ build_item(struct flow_env *env, struct listed *l, int number, json_t **item,
 	enum qj_err			 err;
 	int				 i;
 
+	memset(&genv, 0, sizeof(genv));
+	genv.cal = env->cal;
+	genv.lang = env->lang;
 	if ((err = people_get(env->db, l->c.applicant_id, &pe, d)) != QJ_OK)
 		return (err);
 	if (PQntuples(pe) != 1) {

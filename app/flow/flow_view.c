@@ -193,6 +193,23 @@ links_json(struct flow_env *env, int64_t id)
 	return (o);
 }
 
+/* The data a transition takes (its declared inputs). */
+static json_t *
+inputs_json(const struct wf_transition *t)
+{
+	static const char *const types[] = { "string", "date", "datetime",
+	    "integer", "boolean" };
+	json_t	*arr = json_array();
+	int	 i;
+
+	for (i = 0; i < t->ninputs; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:o}",
+		    "name", t->inputs[i].name, "type",
+		    types[t->inputs[i].type], "required", t->inputs[i].required,
+		    "title", text_json(&t->inputs[i].title)));
+	return (arr);
+}
+
 /* What the actor may do now, with what each action needs. */
 static json_t *
 actions_json(struct flow_env *env, const struct flow_actor *a,
@@ -214,11 +231,18 @@ actions_json(struct flow_env *env, const struct flow_actor *a,
 				break;
 		if (j == t->nfrom)
 			continue;
+		/* Branches of one event are one action. */
+		if (wf_find(def, c->state, t->event) != t)
+			continue;
 		qj_diag_clear(&d);
 		/* A transition that brings a new document is judged on it. */
-		if (flow_sign_need(env, a, c->id, t->event, NULL, 0, &need, &d) != QJ_OK &&
-		    !(t->doc_role != NULL && d.type != NULL &&
-		    strcmp(d.type, "guard-failed") == 0))
+		/* A transition that brings a document or data is judged on
+		 * them when fired: its guards may fail without them now. */
+		if (flow_sign_need(env, a, c->id, t->event, NULL, 0, &need,
+		    &d) != QJ_OK && !((t->doc_role != NULL ||
+		    t->ninputs > 0) && d.type != NULL &&
+		    (strcmp(d.type, "guard-failed") == 0 ||
+		    strcmp(d.type, "bad-input") == 0)))
 			continue;
 		flow_sign_need_free(&need);
 		got = t;
@@ -236,6 +260,8 @@ actions_json(struct flow_env *env, const struct flow_actor *a,
 		if (got->reason)
 			json_object_set_new(o, "reason", json_string(
 			    got->reason == 2 ? "required" : "optional"));
+		if (got->ninputs > 0)
+			json_object_set_new(o, "inputs", inputs_json(got));
 		json_array_append_new(arr, o);
 	}
 	if (st->parallel != NULL && flow_sign_need(env, a, c->id,

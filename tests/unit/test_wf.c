@@ -129,8 +129,10 @@ decide(const struct wf_case_view *cv, const struct wf_actor_view *av,
 	const struct wf_def		*def = wf_set_find(set,
 					    "academic-leave");
 	const struct wf_transition	*t;
-	struct wf_guard_env		 env = { NULL, 0, "en" };
+	struct wf_guard_env		 env;
 
+	memset(&env, 0, sizeof(env));
+	env.lang = "en";
 	ck_assert_ptr_nonnull(def);
 	qj_day_parse("2025-09-25", &env.today);
 	return (wf_decide(def, cv, av, event, &env, &t, d));
@@ -389,7 +391,8 @@ START_TEST(t_votes)
 				    "uphold", "dismiss" };
 	const char		*tie[] = { "dismiss", "uphold", "dismiss",
 				    "uphold" };
-	const char		*missing[] = { "uphold", NULL, "uphold" };
+	const char		*missing[] = { "uphold", NULL, "dismiss" };
+	const char		*early[] = { "uphold", NULL, "uphold" };
 	const char		*split[] = { "uphold", "uphold", "dismiss",
 				    "abstain", "abstain" };
 
@@ -407,10 +410,13 @@ START_TEST(t_votes)
 	/* Same tie, the chair is member 1, who voted uphold. */
 	ck_assert_int_eq(wf_vote_outcome(&v, 4, tie, 1, out, &d), QJ_OK);
 	ck_assert_str_eq(out, "uphold");
-	/* A member has not voted: no decision yet. */
+	/* A member has not voted and nothing has a majority: no decision. */
 	ck_assert_int_eq(wf_vote_outcome(&v, 3, missing, 0, out, &d),
 	    QJ_EUNPROC);
 	ck_assert_str_eq(d.type, "vote-incomplete");
+	/* Two of three is a majority of all, whatever the third votes. */
+	ck_assert_int_eq(wf_vote_outcome(&v, 3, early, 0, out, &d), QJ_OK);
+	ck_assert_str_eq(out, "uphold");
 	/* 2 of 5 is not a majority of ALL members, and it is no tie. */
 	ck_assert_int_eq(wf_vote_outcome(&v, 5, split, 0, out, &d), QJ_EUNPROC);
 	ck_assert_str_eq(d.type, "no-majority");

@@ -1018,26 +1018,25 @@ START_TEST(t_hostile_xml)
 			    "xml-doctype", NULL, j == 0 ? "DOCTYPE" : j == 1 ?
 			    "external entity" : "entity expansion");
 	/*
-	 * A signature over the size limit: 413.  The API's JSON body limit
-	 * (QJ_JSON_MAX_BYTES, 1 MiB) comes before the XML limit (4 MiB,
-	 * QJ_XML_MAX_BYTES_DEFAULT, which the CLI applies): the server names
-	 * body-too-large, the CLI xml-too-large.  In between, a signature of
-	 * 0.75 to 4 MiB is refused by the server and VALID for the CLI.
+	 * A signature over the size limit: 413 xml-too-large from the server
+	 * and the CLI alike (the JSON body limit, QJ_JSON_MAX_BYTES = 8 MiB,
+	 * leaves room for a 4 MiB signature in base64).  A body over the
+	 * JSON limit is refused before its XML is read: body-too-large.
 	 */
 	xml = sv_make_sig("users/applicant-rsa", s.doc, s.uri,
 	    QJ_COMMIT_ORIGIN, "applicant", time(NULL), &len);
 	big = sv_oversize(xml, QJ_XML_MAX_BYTES_DEFAULT, &blen);
-	refused(&s, "signature_xml", big, blen, 413, "body-too-large",
+	refused(&s, "signature_xml", big, blen, 413, "xml-too-large",
 	    "xml-too-large", "signature over the size limit");
 	free(big);
 	big = sv_oversize(xml, QJ_JSON_MAX_BYTES * 3 / 4, &blen);
 	refused(&s, "signature_xml", big, blen, 413, "body-too-large",
-	    "VALID", "signature over the JSON limit, under the XML limit");
+	    "xml-too-large", "signature over the JSON limit too");
 	free(big);
 	free(xml);
 	xml = sv_make_ncalayer(s.doc, "users/applicant-rsa", &len);
 	big = sv_oversize(xml, QJ_XML_MAX_BYTES_DEFAULT, &blen);
-	refused(&s, "signed_document", big, blen, 413, "body-too-large",
+	refused(&s, "signed_document", big, blen, 413, "xml-too-large",
 	    "xml-too-large", "signed document over the size limit");
 	free(big);
 	free(xml);

@@ -23,6 +23,7 @@
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 
+#include "core/buf.h"
 #include "core/codec.h"
 #include "core/log.h"
 #include "core/xades.h"
@@ -456,9 +457,42 @@ to_sig_commitment(enum wf_commitment c)
 }
 
 /*
+ * Gives the case an attachment that belongs to one of env->attach_cases
+ * (nothing when it belongs to none: attachment_link then decides).
+ */
+static enum qj_err
+attachment_share(struct flow_env *env, int64_t case_id, const char *sha,
+    int64_t cd_id, struct qj_diag *d)
+{
+	struct qj_params	 p;
+	struct qj_buf		 ids = QJ_BUF_INIT;
+	enum qj_err		 err;
+	int			 i;
+
+	qj_buf_puts(&ids, "{");
+	for (i = 0; i < env->nattach_cases; i++)
+		qj_buf_printf(&ids, "%s%lld", i ? "," : "",
+		    (long long)env->attach_cases[i]);
+	qj_buf_puts(&ids, "}");
+	qj_p_init(&p);
+	qj_p_i64(&p, case_id);
+	qj_p_str(&p, sha);
+	qj_p_i64(&p, cd_id);
+	qj_p_i64(&p, env->now);
+	qj_p_str(&p, ids.data);
+	err = qj_db_exec(env->db, NULL, "INSERT INTO case_attachment (case_id, "
+	    "sha256, case_document_id, linked_at) SELECT $1, $2, $3, "
+	    "to_timestamp($4) WHERE EXISTS (SELECT 1 FROM case_attachment "
+	    "WHERE sha256 = $2 AND case_id = ANY($5::bigint[])) ON CONFLICT "
+	    "(case_id, sha256) DO NOTHING", &p, d);
+	qj_buf_free(&ids);
+	return (err);
+}
+
+/*
  * Links every attachment the document names (c:sha256 elements of the
- * common namespace): each must be the case's already or uploaded by the
- * person storing the document.
+ * common namespace): each must be the case's already, or uploaded by the
+ * person storing the document, or one of env->attach_cases'.
  */
 static enum qj_err
 link_attachments(struct flow_env *env, int64_t case_id, const char *bytes,
@@ -483,8 +517,12 @@ link_attachments(struct flow_env *env, int64_t case_id, const char *bytes,
 	for (i = 0; res != NULL && res->nodesetval != NULL &&
 	    i < res->nodesetval->nodeNr && err == QJ_OK; i++) {
 		sha = xmlNodeGetContent(res->nodesetval->nodeTab[i]);
-		err = attachment_link(env->db, case_id, (const char *)sha, by,
-		    cd_id, env->now, d);
+		if (env->nattach_cases > 0)
+			err = attachment_share(env, case_id, (const char *)sha,
+			    cd_id, d);
+		if (err == QJ_OK)
+			err = attachment_link(env->db, case_id,
+			    (const char *)sha, by, cd_id, env->now, d);
 		xmlFree(sha);
 	}
 out:

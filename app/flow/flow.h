@@ -36,6 +36,10 @@ struct flow_env {
 	const char		*lang;		/* "kk", "ru", "en" */
 	const char		*request_id;	/* for audit; may be NULL */
 	const char		*address;	/* for audit; may be NULL */
+	/* Cases whose attachments a document stored now may also name (an
+	 * order names its items' individual study plans); NULL: none. */
+	const int64_t		*attach_cases;
+	int			 nattach_cases;
 };
 
 struct flow_actor {

@@ -336,8 +336,14 @@ flow_order_draft(struct flow_env *env, const struct flow_actor *a,
 	    QJ_OK)
 		goto out;
 	snprintf(vars, sizeof(vars), "{\"series\":\"%s\"}", series);
-	if ((err = flow_open(env, a, "order", unit, 0, xml.data, xml.len, 0,
-	    vars, order_case, d)) != QJ_OK)
+	/* The items may name the listed cases' attachments (the ISP). */
+	env->attach_cases = ids;
+	env->nattach_cases = n;
+	err = flow_open(env, a, "order", unit, 0, xml.data, xml.len, 0, vars,
+	    order_case, d);
+	env->attach_cases = NULL;
+	env->nattach_cases = 0;
+	if (err != QJ_OK)
 		goto out;
 	for (i = 0; i < n && err == QJ_OK; i++) {
 		item_text = json_dumps(json_array_get(flats, (size_t)i),

@@ -30,6 +30,8 @@ const char	*cs_date(qj_time t, int days, char out[11]);
  * list), every occurrence of each; caller frees.
  */
 char		*cs_sample(const char *file, const char *const *from_to);
+/* Every `from` in s replaced by `to`: a new string; s is freed. */
+char		*cs_replace(char *s, const char *from, const char *to);
 
 struct cs_event {
 	const char	*doc_xml;	/* document_xml, or NULL */
@@ -54,6 +56,8 @@ void		 cs_fire_ok(struct tclient *c, const char *login, int64_t id,
 int		 cs_refused(const struct tresp *, long status, const char *slug,
 		    const char *field, const char *cite);
 
+/* Logs the client in again if its session has expired (clock moved). */
+void		 cs_relogin(struct tclient *c, const char *login);
 /* Opens a case: POST /api/cases with the body given; its id. */
 int64_t		 cs_open(struct tclient *c, const char *body);
 /* POST /api/cases/{id}/participants; the HTTP status, *r kept. */

@@ -278,8 +278,10 @@ flow_order_draft(struct flow_env *env, const struct flow_actor *a,
 		}
 		if ((err = links_to(env->db, ids[i], &res, d)) != QJ_OK)
 			break;
+		/* Live: neither closed nor registered (a registered order
+		 * has already moved the case). */
 		for (j = 0; j < PQntuples(res); j++)
-			if (!qj_db_bool(res, j, 2))
+			if (!qj_db_bool(res, j, 2) && !qj_db_bool(res, j, 3))
 				err = qj_fail(d, QJ_ECONFLICT, "already-in-order",
 				    "case_ids", "case %lld is already on order "
 				    "case %lld", (long long)ids[i],

@@ -523,9 +523,9 @@ links_to(struct qj_db *db, int64_t case_id, PGresult **res, struct qj_diag *d)
 
 	qj_p_init(&p);
 	qj_p_i64(&p, case_id);
-	return (qj_db_exec(db, res, "SELECT l.from_case, c.state, c.terminal "
-	    "FROM case_link l JOIN wf_case c ON c.id = l.from_case WHERE "
-	    "l.to_case = $1 ORDER BY l.from_case", &p, d));
+	return (qj_db_exec(db, res, "SELECT l.from_case, c.state, c.terminal, "
+	    "c.reg_number IS NOT NULL FROM case_link l JOIN wf_case c ON c.id = "
+	    "l.from_case WHERE l.to_case = $1 ORDER BY l.from_case", &p, d));
 }
 
 enum qj_err

@@ -133,7 +133,7 @@ enum qj_err	participant_add(struct qj_db *, int64_t case_id,
 /* Links from an order: to_case, item_no, event, item, applicant_id. */
 enum qj_err	links_from(struct qj_db *, int64_t case_id, PGresult **,
 		    struct qj_diag *);
-/* Links to a case: from_case (orders that list it). */
+/* Orders that list a case: from_case, state, terminal, registered. */
 enum qj_err	links_to(struct qj_db *, int64_t case_id, PGresult **,
 		    struct qj_diag *);
 enum qj_err	link_add(struct qj_db *, int64_t from, int64_t to, int item_no,

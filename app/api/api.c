@@ -49,6 +49,22 @@ static const struct api_route routes[] = {
 	{ API_DELETE,	"/api/admin/people/{id}/roles/{id}", h_roles_revoke, 0 },
 	{ API_GET,	"/api/cases/{id}/audit",	h_case_audit,	0 },
 	{ API_GET,	"/api/audit/verify",		h_audit_verify,	0 },
+	/* h_archive.c: the sealed-case archive (auditors). */
+	{ API_GET,	"/api/archive",			h_archive_search, 0 },
+	{ API_POST,	"/api/archive/verify",		h_archive_verify_upload,
+	    R_RAW },
+	{ API_GET,	"/api/archive/{id}",		h_archive_get,	0 },
+	{ API_GET,	"/api/archive/{id}/package",	h_archive_package, 0 },
+	{ API_GET,	"/api/archive/{id}/verify",	h_archive_verify_stored,
+	    0 },
+	{ API_POST,	"/api/archive/{id}/holds",	h_archive_hold_set,
+	    R_JSON },
+	{ API_POST,	"/api/archive/{id}/holds/{id}/lift", h_archive_hold_lift,
+	    R_JSON },
+	{ API_POST,	"/api/archive/{id}/disposition/signing",
+	    h_archive_dispose_signing, R_JSON },
+	{ API_POST,	"/api/archive/{id}/disposition", h_archive_dispose,
+	    R_JSON },
 	{ API_PUT,	"/api/test/clock",		h_test_clock,
 	    R_PUBLIC | R_JSON | R_TEST },
 	{ API_GET,	"/api/workflows",		h_workflows,	0 },
@@ -174,6 +190,8 @@ load_runtime(void)
 		fprintf(stderr, "qujat: %s: %s\n", rt.store, strerror(errno));
 		return (-1);
 	}
+	if (api_archive_init() != 0)	/* seal key, archive directory */
+		return (-1);
 	qj_log(QJ_LOG_INFO, "startup", "workflows=%d forms=%zu",
 	    rt.wfs->ndefs, qj_forms_count(rt.forms));
 	return (0);
@@ -262,6 +280,7 @@ api_tick(int limit)
 	env.now = qj_now();
 	env.lang = "en";
 	env.request_id = "timer";
+	(void)api_archive_tick(db);	/* seal closed cases (h_archive.c) */
 	if (flow_tick(&env, limit, &fired, &d) != QJ_OK) {
 		qj_log(QJ_LOG_ERR, "timer", "%s", d.detail);
 		return (-1);

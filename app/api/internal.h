@@ -158,4 +158,17 @@ void	h_attachment_get(struct api_ctx *);
 void	h_case_audit(struct api_ctx *);
 void	h_audit_verify(struct api_ctx *);
 
+/* h_archive.c: the archive (auditors) and the sealing timer. */
+int	api_archive_init(void);		/* in Kore's parent; 0 or -1 */
+int	api_archive_tick(struct qj_db *);	/* packages sealed, or -1 */
+void	h_archive_search(struct api_ctx *);
+void	h_archive_get(struct api_ctx *);
+void	h_archive_package(struct api_ctx *);
+void	h_archive_verify_stored(struct api_ctx *);
+void	h_archive_verify_upload(struct api_ctx *);
+void	h_archive_hold_set(struct api_ctx *);
+void	h_archive_hold_lift(struct api_ctx *);
+void	h_archive_dispose_signing(struct api_ctx *);
+void	h_archive_dispose(struct api_ctx *);
+
 #endif

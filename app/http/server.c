@@ -55,6 +55,8 @@ KORE_SECCOMP_FILTER("qujat",
 	KORE_SYSCALL_ALLOW(statx),
 	KORE_SYSCALL_ALLOW(sched_yield),
 	KORE_SYSCALL_ALLOW(madvise),
+	KORE_SYSCALL_ALLOW(renameat2),	/* archive: rename, never replace */
+	KORE_SYSCALL_ALLOW(link),	/* ... where renameat2 cannot */
 );
 
 struct job {

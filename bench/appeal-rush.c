@@ -256,6 +256,28 @@ seed(int n)
 	qj_buf_free(&sql);
 }
 
+/*
+ * Sets the injected clock to `t`.  The main thread's kept-alive connection
+ * has been idle through the rush; Kore answers 408 on an idle connection,
+ * so a first 408 is retried on a new one.
+ */
+static void
+set_clock(qj_time t)
+{
+	struct tresp	r;
+	char		body[64];
+	long		st = 0;
+	int		i;
+
+	snprintf(body, sizeof(body), "{\"offset_seconds\":%lld}",
+	    (long long)(t - (qj_time)time(NULL)));
+	for (i = 0; i < 3 && st != 200; i++) {
+		st = t_json(NULL, "PUT", "/api/test/clock", body, &r);
+		tresp_free(&r);
+	}
+	ck_assert_msg(st == 200, "PUT /api/test/clock: %ld", st);
+}
+
 /* ---- one filing ----------------------------------------------------------- */
 
 static void
@@ -502,7 +524,7 @@ START_TEST(rush)
 	printf("seeded %d applicants with keys and certificates in %.1f s\n",
 	    n, now_s() - t0);
 	/* 12:50 Almaty on the appeal day. */
-	cs_set_now(published + 19 * 3600 - 600);
+	set_clock(published + 19 * 3600 - 600);
 	printf("clock: 12:50 on the day after the results (published %s)\n",
 	    when);
 	fflush(stdout);
@@ -518,7 +540,7 @@ START_TEST(rush)
 	for (i = 0; i < K_NKINDS; i++)
 		report(i);
 	/* 13:00:01: the stragglers complete, the latecomers file. */
-	cs_set_now(published + 19 * 3600 + 1);
+	set_clock(published + 19 * 3600 + 1);
 	run(on_time, on_time + stragglers, 2);
 	run(on_time + stragglers, n, 0);
 	/* The proof. */

@@ -430,3 +430,19 @@ cs_var(int64_t id, const char *name, char *out, size_t len)
 	    "wf_case WHERE id = %lld", name, (long long)id);
 	return (db_text(q, out, len));
 }
+
+int
+cs_wait_sealed(int64_t id, int seconds)
+{
+	char	q[160];
+	int	i;
+
+	snprintf(q, sizeof(q), "SELECT count(*) FROM archive WHERE case_id = "
+	    "%lld", (long long)id);
+	for (i = 0; i < seconds * 10; i++) {
+		if (db_int(q) == 1)
+			return (1);
+		usleep(100 * 1000);
+	}
+	return (0);
+}

@@ -84,6 +84,8 @@ int		 cs_wait_deadline(int64_t id, const char *name, int seconds);
 /* The due instant of `rule` counted from `start` on the database's
  * calendar (the same arithmetic the server must have used). */
 qj_time		 cs_expected_due(const char *rule, qj_time start);
+/* Waits up to `seconds` for the case's sealed archive; 1 when it is. */
+int		 cs_wait_sealed(int64_t id, int seconds);
 /* A case variable (text) into out, "" if none. */
 const char	*cs_var(int64_t id, const char *name, char *out, size_t len);
 

@@ -33,6 +33,8 @@ static const struct api_route routes[] = {
 	{ API_GET,	"/healthz",			h_healthz,
 	    R_PUBLIC | R_NODB },
 	{ API_GET,	"/readyz",			h_readyz,	R_PUBLIC },
+	{ API_GET,	"/api/openapi.json",		h_openapi,
+	    R_PUBLIC | R_NODB },
 	{ API_POST,	"/api/session",			h_session_create,
 	    R_PUBLIC | R_JSON },
 	{ API_DELETE,	"/api/session",			h_session_delete, 0 },
@@ -160,6 +162,34 @@ env_path(const char *name, const char *rel, char *buf, size_t len)
  * and CRLs are configuration (QUJAT_TRUST_ANCHORS, QUJAT_TRUST_CHAIN,
  * QUJAT_TRUST_CRLS); the defaults are the development CA of certs/dev.
  */
+/* Reads a small file into memory (malloc'd, NUL-terminated). */
+static int
+read_whole(const char *path, char **out, size_t *len)
+{
+	FILE	*f;
+	long	 n;
+	char	*buf;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return (-1);
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+	    n > 4 * 1024 * 1024 || fseek(f, 0, SEEK_SET) != 0 ||
+	    (buf = malloc((size_t)n + 1)) == NULL) {
+		fclose(f);
+		return (-1);
+	}
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		fclose(f);
+		return (-1);
+	}
+	buf[n] = '\0';
+	fclose(f);
+	*out = buf;
+	*len = (size_t)n;
+	return (0);
+}
+
 static int
 load_runtime(void)
 {
@@ -183,6 +213,11 @@ load_runtime(void)
 	    sizeof(b)), env_path("QUJAT_TRUST_CRLS", "certs/dev/crl", c,
 	    sizeof(c)), &rt.trust, &d) != QJ_OK) {
 		fprintf(stderr, "qujat: trust store: %s\n", d.detail);
+		return (-1);
+	}
+	snprintf(dir, sizeof(dir), "%s/docs/openapi.json", cfg.home);
+	if (read_whole(dir, &rt.openapi, &rt.openapi_len) != 0) {
+		fprintf(stderr, "qujat: cannot read %s\n", dir);
 		return (-1);
 	}
 	snprintf(rt.store, sizeof(rt.store), "%s/store", cfg.var);

@@ -15,6 +15,17 @@ h_healthz(struct api_ctx *ctx)
 	reply_json(ctx, 200, json_pack("{s:s}", "status", "alive"));
 }
 
+/* GET /api/openapi.json: the API's description (docs/openapi.json). */
+void
+h_openapi(struct api_ctx *ctx)
+{
+	ctx->resp->status = 200;
+	ctx->resp->content_type = "application/json";
+	qj_buf_reset(&ctx->resp->body);
+	qj_buf_append(&ctx->resp->body, api_rt()->openapi,
+	    api_rt()->openapi_len);
+}
+
 /* GET /readyz: the database answers and its schema is this code's. */
 void
 h_readyz(struct api_ctx *ctx)

@@ -78,6 +78,8 @@ struct api_rt {
 	struct qj_trust	*trust;		/* anchors, intermediates, CRLs */
 	char		 wf_xsd[600];	/* workflows/workflow.xsd */
 	char		 store[600];	/* attachment blobs */
+	char		*openapi;	/* docs/openapi.json, served as is */
+	size_t		 openapi_len;
 };
 const struct api_rt *api_rt(void);
 /* A flow environment for this request (time, language, request id). */
@@ -124,6 +126,7 @@ json_t	*audit_body_fields(const json_t *body, int64_t person_id);
 
 /* handlers, one file per resource */
 void	h_healthz(struct api_ctx *);
+void	h_openapi(struct api_ctx *);
 void	h_calendar_get(struct api_ctx *);
 void	h_calendar_put(struct api_ctx *);
 void	h_calendar_delete(struct api_ctx *);

@@ -376,6 +376,25 @@ START_TEST(t_vote_tie_and_missing_member)
 	vote_ok("member3", id, "dismiss");
 	cs_expect(id, "protocol-drafting");
 	ck_assert_str_eq(cs_var(id, "outcome", v, sizeof(v)), "dismiss");
+	/* The protocol says so; signed by all, the appeal is dismissed. */
+	{
+		const char	*votes[] = { "against", "for", "for", "against" };
+		char		*doc = protocol(4, votes,
+				    "<decision>dismissed</decision>");
+		struct tclient	 c;
+		int		 i;
+
+		kit_login_as(&c, "chair");
+		cs_fire_ok(&c, "chair", id, "draft-protocol",
+		    &(struct cs_event){ doc, NULL, NULL, NULL });
+		free(doc);
+		for (i = 0; i < 4; i++) {
+			kit_login_as(&c, commission[i].login);
+			cs_fire_ok(&c, commission[i].login, id,
+			    "sign-protocol", NULL);
+		}
+		cs_expect(id, "dismissed");
+	}
 }
 END_TEST
 

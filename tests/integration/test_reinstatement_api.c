@@ -226,6 +226,23 @@ START_TEST(t_general_route_end_to_end)
 	vote_ok("chair", id, "positive");
 	vote_ok("member1", id, "positive");
 	cs_expect(id, "protocol-drafting");
+	/* The protocol states the credit difference (L994-L1000). */
+	doc = recount_protocol("<decision>positive</decision>");
+	{
+		char	*a = strstr(doc, "<creditRecount>");
+		char	*b = strstr(doc, "</creditRecount>");
+
+		memmove(a, b + strlen("</creditRecount>"),
+		    strlen(b + strlen("</creditRecount>")) + 1);
+		memset(&ev, 0, sizeof(ev));
+		ev.doc_xml = doc;
+		kit_login_as(&vr, "chair");
+		cs_fire(&vr, "chair", id, "draft-protocol", &ev, &r);
+		ck_assert_msg(cs_refused(&r, 422, "form-rule", NULL, NULL), "%s",
+		    r.body);
+		tresp_free(&r);
+	}
+	free(doc);
 	doc = recount_protocol("<decision>positive</decision>");
 	protocol_signed(id, doc);
 	free(doc);
@@ -237,6 +254,15 @@ START_TEST(t_general_route_end_to_end)
 	cs_fire_ok(&vr, "vicerector", id, "decide", &ev);
 	free(doc);
 	cs_expect(id, "isp-pending");
+	/* The order comes with the individual study plan: not without. */
+	doc = application(&app, 0, "2025-07-07", "not-returned-from-leave",
+	    "true", NULL);
+	ev.doc_xml = doc;
+	cs_fire(&app, "applicant", id, "attach-isp", &ev, &r);
+	ck_assert_msg(cs_refused(&r, 422, "guard-failed", "isp-attached",
+	    "seed 000 L996-L1000"), "%s", r.body);
+	tresp_free(&r);
+	free(doc);
 	/* The individual study plan joins the package. */
 	pdf(&app, "isp", isp_sha);
 	snprintf(item, sizeof(item), "<item><c:sha256>%s</c:sha256><c:kind>"

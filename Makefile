@@ -137,6 +137,20 @@ test: deps
 
 test-build: build certs $(UNIT_BIN) $(INTEG_BIN)
 
+# --- make demo: one academic-leave case sealed and verified (tools/demo.sh) --
+
+DEMO_OBJ      = $(call REL_OBJ,tools/demo.c $(TESTLIB_SRC) $(LIB_SRC))
+
+$(call REL_OBJ,tools/demo.c $(TESTLIB_SRC)): CFLAGS_REL += -I.
+
+build/demo: $(DEMO_OBJ)
+	@echo '  LD   $@'
+	$(Q)$(CC) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+
+demo: deps
+	@$(MAKE) --no-print-directory build certs build/demo
+	@sh tools/demo.sh
+
 # --- development CA (NCA-RK-shaped certificates for the demo users) ---------
 
 certs: certs/dev/.done

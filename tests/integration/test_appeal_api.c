@@ -118,10 +118,10 @@ form_commission(int64_t id, int n, const char *examiner)
 
 	kit_login_as(&reg, "registrar");
 	for (i = 0; i < n; i++)
-		cs_assign_ok(&reg, id, commission[i].login,
+		cs_assign_ok(&reg, "registrar", id, commission[i].login,
 		    strcmp(commission[i].role, "chair") == 0 ?
 		    "commission_chair" : "commission_member");
-	cs_assign_ok(&reg, id, examiner, "examiner");
+	cs_assign_ok(&reg, "registrar", id, examiner, "examiner");
 }
 
 static void
@@ -408,29 +408,29 @@ START_TEST(t_examiner_cannot_sit)
 	kit_login_as(&app, "applicant");
 	kit_login_as(&reg, "registrar");
 	id = filed_appeal(&app, "<kind>admission</kind>");
-	cs_assign_ok(&reg, id, "member1", "examiner");
-	cs_assign(&reg, id, "member1", "commission_member", &r);
+	cs_assign_ok(&reg, "registrar", id, "member1", "examiner");
+	cs_assign(&reg, "registrar", id, "member1", "commission_member", &r);
 	ck_assert_msg(cs_refused(&r, 403, "segregation-of-duties", "person_id",
 	    "SPEC 1"), "%s", r.body);
 	tresp_free(&r);
 	/* The other way round. */
-	cs_assign_ok(&reg, id, "member2", "commission_member");
-	cs_assign(&reg, id, "member2", "examiner", &r);
+	cs_assign_ok(&reg, "registrar", id, "member2", "commission_member");
+	cs_assign(&reg, "registrar", id, "member2", "examiner", &r);
 	ck_assert_msg(cs_refused(&r, 403, "segregation-of-duties", NULL,
 	    "SPEC 1"), "%s", r.body);
 	tresp_free(&r);
 	/* The applicant sits on nothing; only the Registrar Office assigns;
 	 * one chair. */
-	cs_assign(&reg, id, "applicant", "commission_member", &r);
+	cs_assign(&reg, "registrar", id, "applicant", "commission_member", &r);
 	ck_assert(cs_refused(&r, 403, "segregation-of-duties", NULL, NULL));
 	tresp_free(&r);
 	kit_login_as(&dean, "dean");
-	cs_assign(&dean, id, "member3", "commission_member", &r);
+	cs_assign(&dean, "dean", id, "member3", "commission_member", &r);
 	ck_assert_msg(cs_refused(&r, 403, "wrong-actor", NULL, NULL), "%s",
 	    r.body);
 	tresp_free(&r);
-	cs_assign_ok(&reg, id, "chair", "commission_chair");
-	cs_assign(&reg, id, "member3", "commission_chair", &r);
+	cs_assign_ok(&reg, "registrar", id, "chair", "commission_chair");
+	cs_assign(&reg, "registrar", id, "member3", "commission_chair", &r);
 	ck_assert(cs_refused(&r, 409, "capacity-full", NULL, NULL));
 	tresp_free(&r);
 	{
@@ -461,14 +461,14 @@ START_TEST(t_hearing_rules)
 	kit_login_as(&chair, "chair");
 	kit_login_as(&reg, "registrar");
 	id = filed_appeal(&app, "<kind>admission</kind>");
-	cs_assign_ok(&reg, id, "chair", "commission_chair");
-	cs_assign_ok(&reg, id, "member1", "commission_member");
-	cs_assign_ok(&reg, id, "member2", "commission_member");
+	cs_assign_ok(&reg, "registrar", id, "chair", "commission_chair");
+	cs_assign_ok(&reg, "registrar", id, "member1", "commission_member");
+	cs_assign_ok(&reg, "registrar", id, "member2", "commission_member");
 	cs_fire(&chair, "chair", id, "open-hearing", NULL, &r);
 	ck_assert_msg(cs_refused(&r, 422, "guard-failed", "examiner-recorded",
 	    "SPEC 1"), "%s", r.body);
 	tresp_free(&r);
-	cs_assign_ok(&reg, id, "dean", "examiner");
+	cs_assign_ok(&reg, "registrar", id, "dean", "examiner");
 	cs_fire_ok(&chair, "chair", id, "open-hearing", NULL);
 	cs_fire(&chair, "chair", id, "applicant-present", &no_id, &r);
 	ck_assert_msg(cs_refused(&r, 422, "guard-failed",

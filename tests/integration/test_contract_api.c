@@ -68,7 +68,7 @@ to_drafting(void)
 	cs_fire_ok(&reg, "registrar", id, "record-admission",
 	    &(struct cs_event){ NULL, data, NULL, NULL });
 	cs_expect(id, "informing");
-	cs_assign_ok(&reg, id, "customer", "customer_rep");
+	cs_assign_ok(&reg, "registrar", id, "customer", "customer_rep");
 	cs_fire_ok(&reg, "registrar", id, "inform-customer", NULL);
 	cs_expect(id, "drafting");
 	return (id);

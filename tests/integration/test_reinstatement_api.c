@@ -174,9 +174,9 @@ to_commission(struct tclient *app)
 	cs_fire_ok(app, "applicant", id, "submit", NULL);
 	cs_expect(id, "vice-rector-review");
 	kit_login_as(&vr, "vicerector");
-	cs_assign_ok(&vr, id, "chair", "commission_chair");
-	cs_assign_ok(&vr, id, "member1", "commission_member");
-	cs_assign_ok(&vr, id, "member2", "commission_member");
+	cs_assign_ok(&vr, "vicerector", id, "chair", "commission_chair");
+	cs_assign_ok(&vr, "vicerector", id, "member1", "commission_member");
+	cs_assign_ok(&vr, "vicerector", id, "member2", "commission_member");
 	cs_fire_ok(&vr, "vicerector", id, "refer-to-commission", NULL);
 	cs_expect(id, "commission-voting");
 	return (id);
@@ -454,18 +454,18 @@ START_TEST(t_commission_and_negative_recount)
 	kit_login_as(&vr, "vicerector");
 	id = open_general(&app, "not-returned-from-leave", "true");
 	cs_fire_ok(&app, "applicant", id, "submit", NULL);
-	cs_assign(&dean, id, "member1", "commission_member", &r);
+	cs_assign(&dean, "dean", id, "member1", "commission_member", &r);
 	ck_assert_msg(cs_refused(&r, 403, "wrong-actor", NULL,
 	    "seed 000 L964-L966"), "%s", r.body);
 	tresp_free(&r);
-	cs_assign_ok(&vr, id, "chair", "commission_chair");
+	cs_assign_ok(&vr, "vicerector", id, "chair", "commission_chair");
 	cs_fire(&vr, "vicerector", id, "refer-to-commission", NULL, &r);
 	ck_assert_msg(cs_refused(&r, 422, "guard-failed", "commission-formed",
 	    "seed 000 L964-L966"), "%s", r.body);
 	tresp_free(&r);
-	cs_assign_ok(&vr, id, "member1", "commission_member");
-	cs_assign_ok(&vr, id, "member2", "commission_member");
-	cs_assign(&vr, id, "member1", "commission_chair", &r);
+	cs_assign_ok(&vr, "vicerector", id, "member1", "commission_member");
+	cs_assign_ok(&vr, "vicerector", id, "member2", "commission_member");
+	cs_assign(&vr, "vicerector", id, "member1", "commission_chair", &r);
 	ck_assert(cs_refused(&r, 409, "capacity-full", NULL, NULL));
 	tresp_free(&r);
 	cs_fire_ok(&vr, "vicerector", id, "refer-to-commission", NULL);

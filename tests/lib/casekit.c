@@ -248,11 +248,12 @@ cs_person(const char *login)
 }
 
 long
-cs_assign(struct tclient *c, int64_t id, const char *login,
+cs_assign(struct tclient *c, const char *as, int64_t id, const char *login,
     const char *capacity, struct tresp *r)
 {
 	char	path[96], body[160];
 
+	cs_relogin(c, as);
 	snprintf(path, sizeof(path), "/api/cases/%lld/participants",
 	    (long long)id);
 	snprintf(body, sizeof(body), "{\"person_id\":%lld,\"capacity\":\"%s\"}",
@@ -261,12 +262,12 @@ cs_assign(struct tclient *c, int64_t id, const char *login,
 }
 
 void
-cs_assign_ok(struct tclient *c, int64_t id, const char *login,
-    const char *capacity)
+cs_assign_ok(struct tclient *c, const char *as, int64_t id,
+    const char *login, const char *capacity)
 {
 	struct tresp	r;
 
-	cs_assign(c, id, login, capacity, &r);
+	cs_assign(c, as, id, login, capacity, &r);
 	ck_assert_msg(r.status == 200, "assign %s as %s: %ld %s", login,
 	    capacity, r.status, r.body);
 	tresp_free(&r);

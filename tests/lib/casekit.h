@@ -60,11 +60,12 @@ int		 cs_refused(const struct tresp *, long status, const char *slug,
 void		 cs_relogin(struct tclient *c, const char *login);
 /* Opens a case: POST /api/cases with the body given; its id. */
 int64_t		 cs_open(struct tclient *c, const char *body);
-/* POST /api/cases/{id}/participants; the HTTP status, *r kept. */
-long		 cs_assign(struct tclient *c, int64_t id, const char *login,
-		    const char *capacity, struct tresp *r);
-void		 cs_assign_ok(struct tclient *c, int64_t id, const char *login,
-		    const char *capacity);
+/* POST /api/cases/{id}/participants as `as` (logged in as c): assigns
+ * `login` in `capacity`; the HTTP status, *r kept. */
+long		 cs_assign(struct tclient *c, const char *as, int64_t id,
+		    const char *login, const char *capacity, struct tresp *r);
+void		 cs_assign_ok(struct tclient *c, const char *as, int64_t id,
+		    const char *login, const char *capacity);
 int64_t		 cs_person(const char *login);
 const char	*cs_state(int64_t id, char out[64]);
 void		 cs_expect(int64_t id, const char *state);

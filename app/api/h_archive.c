@@ -97,6 +97,7 @@ api_archive_init(void)
 	acfg.dir = adir;
 	acfg.blobs = api_rt()->store;
 	acfg.sealer = &sealer;
+	acfg.trust = api_rt()->trust;	/* each new seal is checked */
 	acfg.lease = ARCHIVE_LEASE;
 	/* QUJAT_SEAL=off: this server serves the archive but leaves the
 	 * sealing queue to other servers (or to a test that drives it). */

@@ -26,6 +26,7 @@
 #include "core/audit.h"
 #include "core/codec.h"
 #include "core/log.h"
+#include "core/xades.h"
 #include "store/archive.h"
 #include "store/audit.h"
 #include "store/blobs.h"
@@ -339,6 +340,55 @@ meta_fill(const struct qj_arc_case *c, struct archive_meta *m)
 	m->head_seq = c->head_seq;
 }
 
+/* The package as written, read back: its seal must verify now. */
+static enum qj_err
+check_seal(const struct archive_cfg *cfg, const struct qj_buf *zip,
+    qj_time now, struct qj_diag *d)
+{
+	struct qj_xades_obj	*objs = NULL;
+	struct qj_sig_expect	 ex;
+	struct qj_diag		 vd;
+	const struct qj_zip_entry *seal = NULL;
+	struct qj_zip		 z;
+	enum qj_err		 err;
+	size_t			 i, n = 0;
+
+	if (cfg->trust == NULL)
+		return (QJ_OK);
+	if ((err = qj_zip_read(zip->data, zip->len, &z, d)) != QJ_OK)
+		return (err);
+	if ((objs = calloc(z.n + 1, sizeof(*objs))) == NULL) {
+		err = QJ_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < z.n; i++) {
+		if (strcmp(z.e[i].name, QJ_ARC_SEAL_NAME) == 0) {
+			seal = &z.e[i];
+			continue;
+		}
+		if (strcmp(z.e[i].name, "mimetype") == 0)
+			continue;
+		objs[n].uri = z.e[i].name;
+		objs[n].data = z.e[i].data;
+		objs[n].len = z.e[i].len;
+		objs[n++].mime = qj_arc_mime_of(z.e[i].name);
+	}
+	memset(&ex, 0, sizeof(ex));
+	ex.commitment = QJ_COMMIT_ORIGIN;
+	ex.now = (time_t)now;
+	ex.max_bytes = 64u * 1024 * 1024;
+	qj_diag_clear(&vd);
+	if (seal == NULL || (err = qj_xades_verify_objects(cfg->trust,
+	    seal->data, seal->len, objs, n, &ex, NULL, &vd)) != QJ_OK)
+		err = qj_fail(d, QJ_EINTERNAL, "seal-invalid", "seal", "the new "
+		    "package's seal does not verify: %s: %s", vd.type != NULL ?
+		    vd.type : "no seal", vd.detail);
+out:
+	free(objs);
+	qj_zip_free(&z);
+	return (err);
+}
+
 enum qj_err
 archive_build(struct qj_db *db, const struct archive_cfg *cfg,
     int64_t case_id, qj_time now, struct qj_buf *zip, char sha256[65],
@@ -377,7 +427,8 @@ archive_build(struct qj_db *db, const struct archive_cfg *cfg,
 	snprintf(g.head, sizeof(g.head), "%s", v.has_head ? v.head_hash : "");
 	g.ac.head_hash = g.head;
 	if ((err = qj_arc_case_package(&g.ac, cfg->sealer, (time_t)now, zip,
-	    sha256, d)) != QJ_OK)
+	    sha256, d)) != QJ_OK ||
+	    (err = check_seal(cfg, zip, now, d)) != QJ_OK)
 		goto out;
 	meta_fill(&g.ac, meta);
 out:

@@ -12,7 +12,11 @@
  *      next_try_at a lease ahead, so no other sealer takes it meanwhile;
  *   2. build: the case's data from one REPEATABLE READ snapshot, its audit
  *      stream (store/audit.h's export), the blobs; the package is made and
- *      sealed in memory (core/archive_case.h);
+ *      sealed in memory (core/archive_case.h) and, with cfg->trust, read
+ *      back and its seal verified (an expired seal certificate or a stale
+ *      CRL fails the attempt rather than recording a package that does not
+ *      verify; the signers' signatures are the case's record and are kept
+ *      as they are);
  *   3. commit: the package is written to a temporary file in the archive
  *      directory and fsynced; then, in one transaction that holds the job
  *      row and the case's audit head, the claim is checked (the job still
@@ -45,6 +49,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/qj.h"
+#include "core/trust.h"
 #include "store/db.h"
 
 #define ARCHIVE_LEASE		300	/* seconds a claim holds a job */
@@ -54,6 +59,10 @@ struct archive_cfg {
 	const char			*dir;		/* QUJAT_VAR/archive */
 	const char			*blobs;		/* the blob store root */
 	const struct qj_arc_sealer	*sealer;
+	struct qj_trust			*trust;		/* when set, every new
+							   package's seal is
+							   verified before it is
+							   written (or NULL) */
 	int				 lease;		/* 0: ARCHIVE_LEASE */
 };
 

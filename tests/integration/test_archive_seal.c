@@ -41,6 +41,7 @@
 
 static struct qj_arc_sealer	SEALER;
 static struct archive_cfg	CFG;
+static struct qj_trust		*TRUST;
 static char			ADIR[320], BLOBS[320];
 
 /* --- helpers --------------------------------------------------------------- */
@@ -58,11 +59,18 @@ sealer_setup(void)
 		harness_stop();
 		exit(2);
 	}
+	if (qj_trust_load(CERTS "/trust", CERTS "/chain", CERTS "/crl",
+	    &TRUST, &d) != QJ_OK) {
+		fprintf(stderr, "trust: %s\n", d.detail);
+		harness_stop();
+		exit(2);
+	}
 	snprintf(ADIR, sizeof(ADIR), "%s/archive", H.root);
 	snprintf(BLOBS, sizeof(BLOBS), "%s/store", H.root);
 	CFG.dir = ADIR;
 	CFG.blobs = BLOBS;
 	CFG.sealer = &SEALER;
+	CFG.trust = TRUST;
 	CFG.lease = ARCHIVE_LEASE;
 }
 
@@ -567,7 +575,23 @@ START_TEST(t_exactly_once_under_races_and_crashes)
 	ck_assert_int_eq(sealed, 0);
 	check_package(z, sha2);
 	ck_assert_str_eq(sha, sha2);
-	/* 5. An attempt that fails backs off and says why. */
+	/* 5. A seal the sealer's own trust store refuses is never written. */
+	{
+		struct qj_trust	*look = NULL;
+		struct qj_buf	 zz = QJ_BUF_INIT;
+		char		 ss[65];
+
+		ck_assert_int_eq(qj_trust_load(CERTS "/vectors/lookalike/"
+		    "root.pem", CERTS "/chain", NULL, &look, &d), QJ_OK);
+		CFG.trust = look;
+		ck_assert_int_eq(archive_build(db1, &CFG, y, qj_now(), &zz, ss,
+		    &ma, &d), QJ_EINTERNAL);
+		ck_assert_str_eq(d.type, "seal-invalid");
+		CFG.trust = TRUST;
+		qj_trust_free(look);
+		qj_buf_free(&zz);
+	}
+	/* 6. An attempt that fails backs off and says why. */
 	snprintf(att, sizeof(att), "%s", "");
 	{
 		PGresult	*res;
@@ -656,6 +680,7 @@ main(void)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	qj_arc_sealer_free(&SEALER);
+	qj_trust_free(TRUST);
 	harness_stop();
 	return (failed == 0 ? 0 : 1);
 }

@@ -7,8 +7,9 @@
  * detached XAdES signatures made with the development users' keys, the
  * audit stream, and `scans` attachments of `mb` megabytes each (random
  * bytes behind a PDF header: a scan does not compress) — then, for
- * `seconds`, makes its sealed package as the server does and writes it
- * durably (temporary file, fsync, rename into place):
+ * `seconds`, makes its sealed package as the server does, reads it back
+ * and verifies the seal (the server's check before writing), and writes
+ * it durably (temporary file, fsync, rename into place):
  *
  *	archive SECONDS SCANS MB DIR	prints "qujat <packages/s> <MB/s>",
  *					"deflated <packages/s> <MB/s>",
@@ -230,6 +231,36 @@ build_case(struct bcase *b, int scans, double mb)
 	b->c.head_hash = b->head;
 }
 
+/* What the server does next: read the package back, verify its seal. */
+static void
+check_seal(struct qj_trust *t, const struct qj_buf *zip)
+{
+	struct qj_xades_obj	 objs[64];
+	struct qj_sig_expect	 ex;
+	const struct qj_zip_entry *seal = NULL;
+	struct qj_zip		 z;
+	struct qj_diag		 d;
+	size_t			 i, n = 0;
+
+	if (qj_zip_read(zip->data, zip->len, &z, &d) != QJ_OK || z.n > 64)
+		die("read back", &d);
+	for (i = 0; i < z.n; i++) {
+		if (strcmp(z.e[i].name, QJ_ARC_SEAL_NAME) == 0)
+			seal = &z.e[i];
+		else if (strcmp(z.e[i].name, "mimetype") != 0)
+			objs[n++] = (struct qj_xades_obj){ z.e[i].name,
+			    z.e[i].data, z.e[i].len,
+			    qj_arc_mime_of(z.e[i].name), NULL };
+	}
+	memset(&ex, 0, sizeof(ex));
+	ex.commitment = QJ_COMMIT_ORIGIN;
+	ex.max_bytes = 64u * 1024 * 1024;
+	if (seal == NULL || qj_xades_verify_objects(t, seal->data, seal->len,
+	    objs, n, &ex, NULL, &d) != QJ_OK)
+		die("seal", &d);
+	qj_zip_free(&z);
+}
+
 /* The server's durable write: temporary name, fsync, rename, dir fsync. */
 static void
 write_durably(const char *dir, const struct qj_buf *zip)
@@ -299,6 +330,7 @@ int
 main(int argc, char **argv)
 {
 	struct qj_arc_sealer	s;
+	struct qj_trust		*trust;
 	struct bcase		b;
 	struct qj_buf		zip = QJ_BUF_INIT;
 	struct qj_arc_pkg	p;
@@ -319,6 +351,9 @@ main(int argc, char **argv)
 	if (qj_arc_sealer_load(CERTS "/seal/seal.key", CERTS "/seal/seal.pem",
 	    CERTS "/trust", CERTS "/chain", CERTS "/crl", &s, &d) != QJ_OK)
 		die("sealer", &d);
+	if (qj_trust_load(CERTS "/trust", CERTS "/chain", CERTS "/crl", &trust,
+	    &d) != QJ_OK)
+		die("trust", &d);
 	build_case(&b, scans, atof(argv[3]));
 	/* The server's package, sealed and written durably, again and again. */
 	t0 = now_secs();
@@ -327,6 +362,7 @@ main(int argc, char **argv)
 		if (qj_arc_case_package(&b.c, &s, time(NULL), &zip, sha, &d) !=
 		    QJ_OK)
 			die("package", &d);
+		check_seal(trust, &zip);
 		write_durably(argv[4], &zip);
 	}
 	printf("qujat %.2f %.2f\n", n / (t - t0), n * (b.input / 1048576.0) /
@@ -342,6 +378,7 @@ main(int argc, char **argv)
 		if (qj_arc_pkg_seal(&p, s.key, s.cert, time(NULL), &zip, sha,
 		    &d) != QJ_OK)
 			die("seal", &d);
+		check_seal(trust, &zip);
 		write_durably(argv[4], &zip);
 	}
 	printf("deflated %.2f %.2f\n", n / (t - t0), n * (b.input / 1048576.0) /
@@ -352,5 +389,6 @@ main(int argc, char **argv)
 	qj_zip_free(&z);
 	qj_buf_free(&zip);
 	qj_arc_sealer_free(&s);
+	qj_trust_free(trust);
 	return (0);
 }

@@ -30,7 +30,7 @@ CFLAGS_BASE   = $(WARN) $(DEFS) -Iapp -Ibuild/gen $(PKG_CFLAGS) -g
 CFLAGS_REL    = $(CFLAGS_BASE) -O2 -fPIC -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 SANITIZE     := -fsanitize=address,undefined -fno-sanitize-recover=all \
                 -fno-omit-frame-pointer
-CFLAGS_SAN    = $(CFLAGS_BASE) -I. -O1 $(SANITIZE) -DQJ_TEST
+CFLAGS_SAN    = $(CFLAGS_BASE) -I. -O1 -fPIC $(SANITIZE) -DQJ_TEST
 
 CORE_SRC     := $(sort $(wildcard app/core/*.c))
 STORE_SRC    := $(sort $(wildcard app/store/*.c))
@@ -92,6 +92,17 @@ bin/qujat: $(call REL_OBJ,$(LIB_SRC) $(CLI_SRC))
 
 # --- sanitizer objects: every test binary --------------------------------------
 
+build/san/app/http/%.o: app/http/%.c
+	@mkdir -p $(dir $@)
+	@echo '  CC   $< (asan+ubsan)'
+	$(Q)$(CC) $(CFLAGS_SAN) $(KORE_FEATURES) -MMD -MP -c $< -o $@
+
+# The server module with sanitizers, loaded into Kore by the integration
+# tests (Kore itself is not instrumented: the runtime is preloaded).
+build/san/qujat.so: $(call SAN_OBJ,$(LIB_SRC) $(API_SRC) $(HTTP_SRC))
+	@echo '  LD   $@'
+	$(Q)$(CC) -shared $(SANITIZE) -o $@ $^ $(PKG_LIBS)
+
 build/san/%.o: %.c | build/gen/embedded.c
 	@mkdir -p $(dir $@)
 	@echo '  CC   $< (asan+ubsan)'
@@ -135,7 +146,7 @@ test: deps
 	@$(MAKE) --no-print-directory test-build
 	@sh tools/test.sh $(UNIT_BIN) -- $(INTEG_BIN)
 
-test-build: build certs $(UNIT_BIN) $(INTEG_BIN)
+test-build: build certs build/san/qujat.so $(UNIT_BIN) $(INTEG_BIN)
 
 # --- make demo: one academic-leave case sealed and verified (tools/demo.sh) --
 

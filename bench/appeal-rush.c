@@ -654,6 +654,6 @@ main(int argc, char **argv)
 	if (failed)
 		srunner_print(sr, CK_VERBOSE);
 	srunner_free(sr);
-	harness_stop();
+	failed += harness_stop();
 	return (failed ? 1 : 0);
 }

@@ -12,6 +12,11 @@ chmod 755 "$QUJAT_TEST_ROOT"
 export QUJAT_TEST_ROOT
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# The integration tests load the sanitizer build of the server module
+# (build/san/qujat.so) into Kore, with the runtimes preloaded.
+export QUJAT_HARNESS_SAN=1
+QUJAT_HARNESS_SAN_PRELOAD="$(${CC:-cc} -print-file-name=libasan.so) $(${CC:-cc} -print-file-name=libubsan.so)"
+export QUJAT_HARNESS_SAN_PRELOAD
 
 cleanup() {
 	for pid in "$QUJAT_TEST_ROOT"/*/kore*.pid; do

@@ -11,7 +11,14 @@
  * Start-up work that touches files or the network (configuration, library
  * initialisation, the schema check) happens in kore_parent_configure(),
  * before the workers fork and install their seccomp filters.
+ *
+ * A stopping worker unloads this module without waiting for its task
+ * threads, which would then run unmapped code mid-transaction; so
+ * kore_worker_teardown() first lets every started request finish
+ * (QUJAT_DRAIN_MS, default 30 s).  Its transaction commits or rolls back
+ * whole; the client sees the connection close and may retry.
  */
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -19,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <kore/kore.h>
 #include <kore/http.h>
@@ -34,12 +43,30 @@
 int	qj_http(struct http_request *);
 int	qj_worker_init(int);
 void	kore_parent_configure(int, char **);
+void	kore_worker_teardown(void);
+
+/*
+ * The sanitizer runtimes of the test build (build/san/qujat.so, see
+ * tests/lib/harness.c) need a few more: thread ids and CPU sets at start,
+ * and a pipe to probe memory when a report dumps it.  A refused syscall
+ * kills only the calling thread, so a missing entry here hangs the request
+ * instead of reporting the error.
+ */
+#ifdef QJ_TEST
+#define SANITIZER_SYSCALLS						\
+	KORE_SYSCALL_ALLOW(gettid),					\
+	KORE_SYSCALL_ALLOW(sched_getaffinity),				\
+	KORE_SYSCALL_ALLOW(pipe2),
+#else
+#define SANITIZER_SYSCALLS
+#endif
 
 /*
  * Syscalls glibc 2.36, libpq, OpenSSL, libxml2 and the task threads need
  * beyond Kore's own allow-list (guide kore.md section 7).
  */
 KORE_SECCOMP_FILTER("qujat",
+	SANITIZER_SYSCALLS
 	KORE_SYSCALL_ALLOW(newfstatat),
 	KORE_SYSCALL_DENY(clone3, ENOSYS),	/* glibc falls back to clone */
 	KORE_SYSCALL_ALLOW(rseq),
@@ -64,7 +91,11 @@ struct job {
 	int			task_made;
 	struct api_req		req;
 	struct api_resp		resp;
+	LIST_ENTRY(job)		running;	/* while task_made */
 };
+
+/* This worker's requests handed to task threads and not yet freed. */
+static LIST_HEAD(, job)	jobs_running = LIST_HEAD_INITIALIZER(jobs_running);
 
 static const char	*trusted_proxy;	/* QUJAT_TRUSTED_PROXY, or NULL */
 
@@ -106,6 +137,19 @@ tick_timer(void *arg, u_int64_t now)
 	kore_task_run(&tick_task);
 }
 
+/*
+ * Stops the server before it serves anything.  _exit, not exit: the
+ * libraries' exit handlers have nothing to do yet, and under the sanitizer
+ * runtime of test builds they deadlock.
+ */
+static void
+refuse(void)
+{
+	fflush(stderr);
+	fflush(stdout);
+	_exit(1);
+}
+
 void
 kore_parent_configure(int argc, char **argv)
 {
@@ -118,19 +162,19 @@ kore_parent_configure(int argc, char **argv)
 	(void)argv;
 	if (dsn == NULL || *dsn == '\0') {
 		fprintf(stderr, "qujat: QUJAT_DB is not set\n");
-		exit(1);
+		refuse();
 	}
 	qj_xml_init();
 	if (api_init() != 0)
-		exit(1);
+		refuse();
 	if (qj_db_connect(dsn, &db, &d) != QJ_OK) {
 		fprintf(stderr, "qujat: %s\n", d.detail);
-		exit(1);
+		refuse();
 	}
 	if (qj_migrate_check(db, &version, &d) != QJ_OK) {
 		fprintf(stderr, "qujat: refusing to start: %s\n", d.detail);
 		qj_db_free(db);
-		exit(1);
+		refuse();
 	}
 	if (version < qj_migrate_code_version())
 		qj_log(QJ_LOG_WARN, "startup", "database schema %d is behind "
@@ -139,7 +183,7 @@ kore_parent_configure(int argc, char **argv)
 	else if (api_register_definitions(db, &d) != 0) {
 		fprintf(stderr, "qujat: refusing to start: %s\n", d.detail);
 		qj_db_free(db);
-		exit(1);
+		refuse();
 	}
 	qj_db_free(db);
 	qj_db_set_dsn(dsn);
@@ -271,8 +315,10 @@ job_free(struct http_request *req)
 
 	if (job == NULL)
 		return;
-	if (job->task_made)
+	if (job->task_made) {
+		LIST_REMOVE(job, running);
 		kore_task_destroy(&job->task);
+	}
 	api_req_free(&job->req);
 	api_resp_free(&job->resp);
 }
@@ -296,6 +342,7 @@ qj_http(struct http_request *req)
 		}
 		kore_task_create(&job->task, job_run);
 		job->task_made = 1;
+		LIST_INSERT_HEAD(&jobs_running, job, running);
 		kore_task_bind_request(&job->task, req);
 		kore_task_run(&job->task);
 		return (KORE_RESULT_RETRY);
@@ -307,4 +354,58 @@ qj_http(struct http_request *req)
 	}
 	send_response(req, &job->resp);
 	return (KORE_RESULT_OK);
+}
+
+/*
+ * True once the task's thread has left its entry function: Kore's thread
+ * closes the task's write end right after (kore_task_finish), still under
+ * the task's lock; only the event loop, which has stopped, would mark it
+ * finished.
+ */
+static int
+task_left_module(struct kore_task *t)
+{
+	int	left;
+
+	pthread_rwlock_rdlock(&t->lock);
+	left = t->fds[1] == -1;
+	pthread_rwlock_unlock(&t->lock);
+	return (left);
+}
+
+static int
+tasks_in_module(void)
+{
+	struct job	*job;
+	int		 n = 0;
+
+	LIST_FOREACH(job, &jobs_running, running)
+		n += !task_left_module(&job->task);
+	if (tick_running && !task_left_module(&tick_task))
+		n++;
+	return (n);
+}
+
+void
+kore_worker_teardown(void)
+{
+	const char	*ms = getenv("QUJAT_DRAIN_MS");
+	long		 limit = ms != NULL ? strtol(ms, NULL, 10) : 30000;
+	struct timespec	 pause = { 0, 10 * 1000 * 1000 };
+	long		 waited;
+	int		 n, started = tasks_in_module();
+
+	for (waited = 0; (n = tasks_in_module()) > 0 && waited < limit;
+	    waited += 10)
+		nanosleep(&pause, NULL);
+	if (n == 0) {
+		if (started > 0)
+			qj_log(QJ_LOG_INFO, "shutdown", "drained %d running "
+			    "request(s) in %ld ms", started, waited);
+		return;
+	}
+	/* Unloading now would crash those threads: leave without it. */
+	qj_log(QJ_LOG_ERR, "shutdown", "%d request(s) still running after "
+	    "%ld ms; stopping the worker without unloading", n, waited);
+	_exit(1);
 }

@@ -681,6 +681,6 @@ main(void)
 	srunner_free(sr);
 	qj_arc_sealer_free(&SEALER);
 	qj_trust_free(TRUST);
-	harness_stop();
+	failed += harness_stop();
 	return (failed == 0 ? 0 : 1);
 }

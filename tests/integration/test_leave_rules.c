@@ -232,6 +232,6 @@ main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	harness_stop();
+	failed += harness_stop();
 	return (failed == 0 ? 0 : 1);
 }

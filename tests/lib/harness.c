@@ -67,6 +67,22 @@ free_port(void)
 }
 
 /*
+ * With QUJAT_HARNESS_SAN=1 the server module is the sanitizer build
+ * (build/san/qujat.so) and the ASan and UBSan runtimes are preloaded into
+ * Kore, so memory errors in request code fail the tests too.  Leak
+ * checking stays off in the server: LeakSanitizer stops the world with
+ * ptrace, which Kore's seccomp sandbox refuses; so does symbolizing, which
+ * runs a helper process (symbolize=0 keeps the report itself alive).
+ */
+static int
+san_server(void)
+{
+	const char	*v = getenv("QUJAT_HARNESS_SAN");
+
+	return (v != NULL && strcmp(v, "1") == 0);
+}
+
+/*
  * Writes a Kore configuration for `port` with paths inside `dir`; the
  * pidfile and access log are named after `name` ("kore": kore.pid).
  */
@@ -81,13 +97,18 @@ write_conf_named(const char *dir, int port, const char *path,
 		die("cannot write %s", path);
 	fprintf(f,
 	    "server plain {\n\tbind 127.0.0.1 %d\n\ttls no\n}\n"
-	    "load %s/build/qujat.so qj_worker_init\n"
+	    "load %s/build/%s/qujat.so qj_worker_init\n"
 	    "workers 2\nworker_max_connections 512\n"
-	    "worker_death_policy restart\n"
+	    "worker_death_policy restart\n%s"
 	    "pidfile %s/%s.pid\nhttp_body_max 12582912\n"
 	    "http_server_version qujat\ntask_threads %d\n"
 	    "domain * {\n\tattach plain\n\taccesslog %s/%s%s.log\n"
-	    "\troute ^/ qj_http\n}\n", port, cwd, dir, name,
+	    "\troute ^/ qj_http\n}\n", port, cwd, san_server() ? "san" : ".",
+	    /* QUJAT_HARNESS_SECCOMP_TRACE=1 logs (and allows) syscalls the
+	     * sandbox would refuse: for finding what to allow. */
+	    getenv("QUJAT_HARNESS_SECCOMP_TRACE") ? "seccomp_tracing yes\n" :
+	    "",
+	    dir, name,
 	    getenv("QUJAT_HARNESS_THREADS") ? atoi(getenv(
 	    "QUJAT_HARNESS_THREADS")) : 8, dir,
 	    strcmp(name, "kore") == 0 ? "access" : name,
@@ -135,6 +156,16 @@ spawn_kore_env(const char *conf, const char *dsn, const char *log,
 			snprintf(name, sizeof(name), "%.*s", (int)n, *env);
 			setenv(name, *env + n + 1, 1);
 		}
+	}
+	if (san_server()) {
+		const char	*pre = getenv("QUJAT_HARNESS_SAN_PRELOAD");
+
+		/* tools/test.sh asks the compiler where its runtimes are. */
+		setenv("LD_PRELOAD", pre != NULL ? pre :
+		    "/usr/lib/gcc/x86_64-linux-gnu/12/libasan.so "
+		    "/usr/lib/gcc/x86_64-linux-gnu/12/libubsan.so", 1);
+		setenv("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=0:"
+		    "halt_on_error=1:symbolize=0", 1);
 	}
 	execlp("kore", "kore", "-f", "-n", "-r", "-c", conf, (char *)NULL);
 	_exit(127);
@@ -257,10 +288,44 @@ harness_restart_kore(void)
 	harness_start_kore();
 }
 
-void
+/*
+ * Prints every sanitizer report the servers wrote into their logs in the
+ * test directory and returns how many there were.  A report kills the
+ * request that made it, but a test expecting an error status could still
+ * pass; this makes the binary fail anyway.
+ */
+static int
+server_sanitizer_reports(void)
+{
+	char	 cmd[1024];
+	FILE	*p;
+	char	 line[1024];
+	int	 n = 0;
+
+	snprintf(cmd, sizeof(cmd), "grep -h -A40 -e 'runtime error:' "
+	    "-e 'ERROR: AddressSanitizer' %s/*.log 2>/dev/null", H.root);
+	if ((p = popen(cmd, "r")) == NULL)
+		return (0);
+	while (fgets(line, sizeof(line), p) != NULL) {
+		if (strstr(line, "runtime error:") != NULL ||
+		    strstr(line, "ERROR: AddressSanitizer") != NULL)
+			n++;
+		fprintf(stderr, "server: %s", line);
+	}
+	pclose(p);
+	if (n > 0)
+		fprintf(stderr, "harness: %d sanitizer report(s) from the "
+		    "server (frames are unsymbolized, the sandbox forbids "
+		    "the symbolizer: addr2line -fe build/san/qujat.so "
+		    "<offset>)\n", n);
+	return (n);
+}
+
+int
 harness_stop(void)
 {
 	char	cmd[1024];
+	int	reports = 0;
 
 	t_http_cleanup();
 	harness_stop_kore();
@@ -269,6 +334,7 @@ harness_stop(void)
 		test_db = NULL;
 	}
 	if (H.root[0] != '\0') {
+		reports = server_sanitizer_reports();
 		snprintf(cmd, sizeof(cmd), "sh tools/pg.sh stop %s/pg", H.root);
 		(void)run(cmd);
 		if (getenv("QUJAT_KEEP_TEST_DIR") == NULL) {
@@ -278,6 +344,7 @@ harness_stop(void)
 			fprintf(stderr, "harness: kept %s\n", H.root);
 		H.root[0] = '\0';
 	}
+	return (reports);
 }
 
 const char *

@@ -4,10 +4,12 @@
  * harness_start() makes a temporary directory (under $QUJAT_TEST_ROOT when
  * set, so tools/test.sh can clean up after a crash), starts a private
  * PostgreSQL in it, migrates and seeds the demo university, and starts a
- * real Kore with build/qujat.so on a free loopback port with the test clock
- * enabled.  harness_stop() stops both and removes the directory.  Call
- * both from main(), around srunner_run_all(): Check forks each test, and
- * the children share the one server.
+ * real Kore with build/qujat.so (build/san/qujat.so, the sanitizer build,
+ * under QUJAT_HARNESS_SAN=1) on a free loopback port with the test clock
+ * enabled.  harness_stop() stops both, removes the directory and returns
+ * the number of sanitizer reports the server logged: count them as
+ * failures.  Call both from main(), around srunner_run_all(): Check forks
+ * each test, and the children share the one server.
  */
 #ifndef QJ_TEST_HARNESS_H
 #define QJ_TEST_HARNESS_H
@@ -28,7 +30,7 @@ struct harness {
 extern struct harness H;
 
 void		 harness_start(void);
-void		 harness_stop(void);
+int		 harness_stop(void);
 /* Stops Kore (SIGTERM) and starts it again on the same port and database. */
 void		 harness_restart_kore(void);
 /* Stops Kore only (the database stays up); harness_start_kore() again. */

@@ -113,6 +113,11 @@ build/tests/test_%: build/san/tests/unit/test_%.o $(call SAN_OBJ,$(CORE_SRC))
 	@echo '  LD   $@'
 	$(Q)$(CC) $(SANITIZE) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
+# Unit tests that craft signatures with tests/lib/sigvec.c (core and Check
+# only: no libpq, no curl).
+build/tests/test_xades build/tests/test_archive_xades: \
+    build/san/tests/lib/sigvec.o
+
 $(INTEG_BIN): build/tests/%: build/san/tests/integration/%.o \
     $(call SAN_OBJ,$(LIB_SRC) $(TESTLIB_SRC))
 	@mkdir -p $(dir $@)

@@ -480,9 +480,8 @@ sv_make_ncalayer(const char *doc, const char *who, size_t *len)
 
 /* --- KeyValue ---------------------------------------------------------------- */
 
-/* <ds:KeyInfo><ds:KeyValue> of `evil`'s RSA key, without the end tag. */
-static void
-attacker_keyvalue(const char *evil, struct qj_buf *kv)
+void
+sv_attacker_keyvalue(const char *evil, struct qj_buf *kv)
 {
 	EVP_PKEY	*k = sv_load_key(evil);
 	BIGNUM		*nb = NULL, *eb = NULL;
@@ -511,7 +510,7 @@ sv_keyvalue_only(const char *xml, const char *data, const char *evil,
 	const char	*ks, *ke;
 	char		*old, *b, *a;
 
-	attacker_keyvalue(evil, &kv);
+	sv_attacker_keyvalue(evil, &kv);
 	qj_buf_puts(&kv, "</ds:KeyInfo>");
 	ks = strstr(xml, "<ds:KeyInfo>");
 	ke = strstr(xml, "</ds:KeyInfo>");

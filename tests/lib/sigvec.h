@@ -80,6 +80,12 @@ char		*sv_make_ncalayer(const char *doc, const char *who,
 		    size_t *len);
 
 /*
+ * Appends "<ds:KeyInfo><ds:KeyValue>" with `evil`'s RSA key to `kv`,
+ * without the KeyInfo end tag (the caller closes it or puts a certificate
+ * after it).
+ */
+void		 sv_attacker_keyvalue(const char *evil, struct qj_buf *kv);
+/*
  * `xml` (a detached signature over `data`) with KeyInfo replaced by the
  * attacker `evil`'s RSA key as a bare KeyValue, re-signed by `evil`.
  */

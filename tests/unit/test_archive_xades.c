@@ -15,43 +15,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "core/codec.h"
 #include "core/trust.h"
 #include "core/xades.h"
+#include "tests/lib/sigvec.h"
 
-#define CERTS	"certs/dev"
+#define CERTS	SV_CERTS
 
 static struct qj_trust	*T;
 static char		 last[700];
-
-static EVP_PKEY *
-load_key(const char *path)
-{
-	EVP_PKEY	*k;
-	BIO		*b = BIO_new_file(path, "r");
-
-	ck_assert_msg(b != NULL, "%s", path);
-	k = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
-	BIO_free(b);
-	ck_assert_msg(k != NULL, "key %s", path);
-	return (k);
-}
-
-static X509 *
-load_cert(const char *path)
-{
-	X509	*x;
-	BIO	*b = BIO_new_file(path, "r");
-
-	ck_assert_msg(b != NULL, "%s", path);
-	x = PEM_read_bio_X509(b, NULL, NULL, NULL);
-	BIO_free(b);
-	ck_assert_msg(x != NULL, "cert %s", path);
-	return (x);
-}
 
 /* Three objects like those of a package. */
 static const char A[] = "<a xmlns=\"urn:x\">first</a>\n";
@@ -76,14 +50,14 @@ objects(struct qj_xades_obj o[3], const char *a, const char *b)
 	o[2].mime = "text/plain";
 }
 
-/* Signs the three objects with the seal (or `who` key/cert pair). */
+/* Signs the three objects with `who`'s key and certificate (certs/dev). */
 static void
-sign3(const char *key, const char *cert, struct qj_buf *out)
+sign3(const char *who, struct qj_buf *out)
 {
 	struct qj_xades_obj	 o[3];
 	struct qj_diag		 d;
-	EVP_PKEY		*k = load_key(key);
-	X509			*x = load_cert(cert);
+	EVP_PKEY		*k = sv_load_key(who);
+	X509			*x = sv_load_cert(who);
 
 	objects(o, A, B);
 	ck_assert_msg(qj_xades_sign_objects(k, x, o, 3, QJ_COMMIT_ORIGIN,
@@ -96,7 +70,7 @@ sign3(const char *key, const char *cert, struct qj_buf *out)
 static void
 sign_seal(struct qj_buf *out)
 {
-	sign3(CERTS "/seal/seal.key", CERTS "/seal/seal.pem", out);
+	sign3("seal/seal", out);
 }
 
 /* Verifies `xml` over the objects; returns the slug ("ok" when valid). */
@@ -179,8 +153,7 @@ START_TEST(ecdsa_key)
 	struct qj_buf		xml = QJ_BUF_INIT;
 	struct qj_xades_obj	o[3];
 
-	sign3(CERTS "/users/registrar-ec.key", CERTS "/users/registrar-ec.pem",
-	    &xml);
+	sign3("users/registrar-ec", &xml);
 	ck_assert_ptr_nonnull(strstr(xml.data, "ecdsa-sha256"));
 	objects(o, A, B);
 	ck_assert_str_eq(verify(&xml, o, 3), "ok");
@@ -238,9 +211,9 @@ START_TEST(sign_arguments)
 	struct qj_buf		 xml = QJ_BUF_INIT;
 	struct qj_xades_obj	 o[3];
 	struct qj_diag		 d;
-	EVP_PKEY		*k = load_key(CERTS "/seal/seal.key");
-	X509			*x = load_cert(CERTS "/seal/seal.pem");
-	X509			*other = load_cert(CERTS "/users/dean-rsa.pem");
+	EVP_PKEY		*k = sv_load_key("seal/seal");
+	X509			*x = sv_load_cert("seal/seal");
+	X509			*other = sv_load_cert("users/dean-rsa");
 
 	objects(o, A, B);
 	o[2].uri = o[0].uri;
@@ -335,8 +308,7 @@ START_TEST(foreign_trust)
 	struct qj_trust		*saved = T, *other = NULL;
 	struct qj_diag		 d;
 
-	sign3(CERTS "/vectors/lookalike/applicant-rsa.key",
-	    CERTS "/vectors/lookalike/applicant-rsa.pem", &xml);
+	sign3("vectors/lookalike/applicant-rsa", &xml);
 	objects(o, A, B);
 	ck_assert_str_eq(verify(&xml, o, 3), "sig-chain");
 	qj_buf_free(&xml);
@@ -356,12 +328,9 @@ static void
 write_file(const char *dir, const char *name, const void *data, size_t len)
 {
 	char	 path[512];
-	FILE	*f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	ck_assert_msg((f = fopen(path, "wb")) != NULL, "%s", path);
-	ck_assert(fwrite(data, 1, len, f) == len);
-	fclose(f);
+	sv_spit(path, data, len);
 }
 
 /* xmlsec1, run from the directory holding the objects, verifies it. */

@@ -5,13 +5,14 @@
  * Every acceptance case of issue 3 that needs no HTTP is a test here that
  * asserts the exact diagnostic slug.  Signatures are made three ways: by
  * Qujat's own two-phase signing (prepare, sign the returned bytes with the
- * vector's private key, assemble/complete); by a small independent XMLDSig
- * signer in this file (sign_again()), used to craft what prepare() would
- * never produce (SHA-1, extra References, KeyValue, NCALayer's enveloped
- * format, changed SignedProperties) so that each malformed signature is
- * still cryptographically valid and only the policy can reject it; and by
- * the xmlsec1 and openssl command-line tools (interop).  Certificates come
- * from certs/dev (make certs); run from the repository root.
+ * vector's private key, assemble/complete); by the small independent
+ * XMLDSig signer of tests/lib/sigvec.c (sv_sign_again()), used to craft
+ * what prepare() would never produce (SHA-1, extra References, KeyValue,
+ * NCALayer's enveloped format, changed SignedProperties) so that each
+ * malformed signature is still cryptographically valid and only the policy
+ * can reject it; and by the xmlsec1 and openssl command-line tools
+ * (interop).  Certificates come from certs/dev (make certs); run from the
+ * repository root.
  */
 #include <check.h>
 #include <errno.h>
@@ -24,11 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libxml/c14n.h>
 #include <libxml/parser.h>
-#include <libxml/xmlIO.h>
 #include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -46,8 +44,11 @@
 #include "core/trust.h"
 #include "core/xades.h"
 #include "core/xmlsafe.h"
+#include "tests/lib/sigvec.h"
 
-#define CERTS		"certs/dev"
+#define CERTS		SV_CERTS
+#define ROLE		"applicant@fpe"		/* make_sig()'s ClaimedRole */
+#define EVIL		"vectors/other-rsa"	/* the attacker's key */
 #define APPLICANT_IIN	"980412410006"
 #define RECTOR_IIN	"680224310005"
 #define CUSTOMER_IIN	"860505310000"
@@ -73,116 +74,11 @@ static const char DOC[] =
 
 /* --- helpers -------------------------------------------------------------- */
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE	*f;
-	char	*buf;
-	long	 n;
-
-	ck_assert_msg((f = fopen(path, "rb")) != NULL, "open %s: %s", path,
-	    strerror(errno));
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	ck_assert(buf != NULL);
-	ck_assert(fread(buf, 1, (size_t)n, f) == (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	if (len != NULL)
-		*len = (size_t)n;
-	return (buf);
-}
-
-static void
-spit(const char *path, const void *data, size_t len)
-{
-	FILE	*f;
-
-	ck_assert_msg((f = fopen(path, "wb")) != NULL, "create %s", path);
-	ck_assert(fwrite(data, 1, len, f) == len);
-	fclose(f);
-}
-
-static X509 *
-load_cert(const char *who)
-{
-	char	 path[256];
-	BIO	*b;
-	X509	*x;
-
-	snprintf(path, sizeof(path), CERTS "/%s.pem", who);
-	ck_assert_msg((b = BIO_new_file(path, "r")) != NULL, "%s", path);
-	x = PEM_read_bio_X509(b, NULL, NULL, NULL);
-	BIO_free(b);
-	ck_assert_msg(x != NULL, "cert %s", path);
-	return (x);
-}
-
-static EVP_PKEY *
-load_key(const char *who)
-{
-	char		 path[256];
-	BIO		*b;
-	EVP_PKEY	*k;
-
-	snprintf(path, sizeof(path), CERTS "/%s.key", who);
-	ck_assert_msg((b = BIO_new_file(path, "r")) != NULL, "%s", path);
-	k = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
-	BIO_free(b);
-	ck_assert_msg(k != NULL, "key %s", path);
-	return (k);
-}
-
-/* Signs with `md`; ECDSA comes back DER, as OpenSSL produces it. */
-static unsigned char *
-sign_raw(EVP_PKEY *key, const char *md, const void *tbs, size_t len,
-    size_t *siglen)
-{
-	EVP_MD_CTX	*ctx = EVP_MD_CTX_new();
-	unsigned char	*sig;
-
-	ck_assert(ctx != NULL);
-	ck_assert(EVP_DigestSignInit_ex(ctx, NULL, md, NULL, NULL, key,
-	    NULL) == 1);
-	ck_assert(EVP_DigestSign(ctx, NULL, siglen, tbs, len) == 1);
-	sig = malloc(*siglen);
-	ck_assert(EVP_DigestSign(ctx, sig, siglen, tbs, len) == 1);
-	EVP_MD_CTX_free(ctx);
-	return (sig);
-}
-
-/* A detached XAdES signature by `who` over `doc`, through prepare(). */
-static char *
-make_sig_doc(const char *who, const char *doc, const char *uri,
-    enum qj_commitment cm, time_t when, size_t *len)
-{
-	struct qj_sig_prepared	 p;
-	struct qj_diag		 d;
-	struct qj_buf		 out = QJ_BUF_INIT;
-	unsigned char		*sig;
-	size_t			 siglen;
-	X509			*cert = load_cert(who);
-	EVP_PKEY		*key = load_key(who);
-
-	ck_assert_msg(qj_xades_prepare(doc, strlen(doc), uri, cert, cm,
-	    "applicant@fpe", when, &p, &d) == QJ_OK, "prepare: %s: %s",
-	    d.type, d.detail);
-	sig = sign_raw(key, "SHA256", p.tbs, p.tbs_len, &siglen);
-	ck_assert_msg(qj_xades_assemble(p.skeleton, p.skeleton_len, sig,
-	    siglen, &out, &d) == QJ_OK, "assemble: %s: %s", d.type, d.detail);
-	free(sig);
-	qj_sig_prepared_free(&p);
-	X509_free(cert);
-	EVP_PKEY_free(key);
-	return (qj_buf_release(&out, len));
-}
-
+/* A detached signature by `who` over DOC at doc_uri, signed now. */
 static char *
 make_sig(const char *who, enum qj_commitment cm, size_t *len)
 {
-	return (make_sig_doc(who, DOC, doc_uri, cm, time(NULL), len));
+	return (sv_make_sig(who, DOC, doc_uri, cm, ROLE, time(NULL), len));
 }
 
 static const char *
@@ -223,311 +119,6 @@ verify(const char *xml, size_t len)
 #define ck_slug(got, want) \
 	ck_assert_msg(strcmp((got), (want)) == 0, "expected %s, got %s; %s", \
 	    (want), (got), last_detail)
-
-/* Replaces the first occurrence of `from` (which must exist). */
-static char *
-mutate(const char *xml, const char *from, const char *to)
-{
-	const char	*at = strstr(xml, from);
-	char		*out;
-	size_t		 pre;
-
-	ck_assert_msg(at != NULL, "mutate: \"%s\" not found", from);
-	pre = (size_t)(at - xml);
-	out = malloc(strlen(xml) - strlen(from) + strlen(to) + 1);
-	ck_assert(out != NULL);
-	memcpy(out, xml, pre);
-	strcpy(out + pre, to);
-	strcat(out + pre, at + strlen(from));
-	return (out);
-}
-
-/* Replaces the first `from` after the first `after` (both must exist). */
-static char *
-mutate_after(const char *xml, const char *after, const char *from,
-    const char *to)
-{
-	const char	*a = strstr(xml, after);
-	char		*tail, *out;
-	size_t		 pre;
-
-	ck_assert_msg(a != NULL, "mutate_after: \"%s\" not found", after);
-	pre = (size_t)(a - xml);
-	tail = mutate(a, from, to);
-	out = malloc(pre + strlen(tail) + 1);
-	ck_assert(out != NULL);
-	memcpy(out, xml, pre);
-	strcpy(out + pre, tail);
-	free(tail);
-	return (out);
-}
-
-/* --- an independent XMLDSig signer for crafted vectors ------------------- */
-
-static int
-visible(void *top, xmlNodePtr node, xmlNodePtr parent)
-{
-	xmlNodePtr	n = node;
-
-	if (n == NULL || n->type == XML_NAMESPACE_DECL ||
-	    n->type == XML_ATTRIBUTE_NODE)
-		n = parent;
-	for (; n != NULL; n = n->parent)
-		if (n == (xmlNodePtr)top)
-			return (1);
-	return (0);
-}
-
-static int
-c14n_mode(const xmlChar *alg, int *comments)
-{
-	*comments = xmlStrstr(alg, BAD_CAST "WithComments") != NULL;
-	if (xmlStrstr(alg, BAD_CAST "exc-c14n") != NULL)
-		return (XML_C14N_EXCLUSIVE_1_0);
-	return (XML_C14N_1_0);
-}
-
-/* Canonical bytes of `top` (NULL: the whole document, comments dropped). */
-static void
-c14n_node(xmlDocPtr doc, xmlNodePtr top, const xmlChar *alg,
-    struct qj_buf *out)
-{
-	xmlOutputBufferPtr	ob = xmlAllocOutputBuffer(NULL);
-	int			comments, mode = c14n_mode(alg, &comments);
-
-	ck_assert(xmlC14NExecute(doc, top != NULL ? visible : NULL, top, mode,
-	    NULL, top != NULL ? comments : 0, ob) >= 0);
-	qj_buf_append(out, xmlOutputBufferGetContent(ob),
-	    xmlOutputBufferGetSize(ob));
-	xmlOutputBufferClose(ob);
-}
-
-static const char *
-md_of(const xmlChar *alg)
-{
-	if (xmlStrstr(alg, BAD_CAST "sha1") != NULL)
-		return ("SHA1");
-	if (xmlStrstr(alg, BAD_CAST "sha384") != NULL)
-		return ("SHA384");
-	if (xmlStrstr(alg, BAD_CAST "sha512") != NULL)
-		return ("SHA512");
-	return ("SHA256");
-}
-
-static xmlNodePtr
-find_ds(xmlNodePtr n, const char *name)
-{
-	xmlNodePtr	r;
-
-	for (; n != NULL; n = n->next) {
-		if (sig_is(n, SIG_NS_DS, name))
-			return (n);
-		if (n->type == XML_ELEMENT_NODE &&
-		    (r = find_ds(n->children, name)) != NULL)
-			return (r);
-	}
-	return (NULL);
-}
-
-static xmlNodePtr
-find_id(xmlNodePtr n, const xmlChar *id)
-{
-	xmlNodePtr	 r;
-	xmlChar		*v;
-	int		 same;
-
-	for (; n != NULL; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		v = xmlGetNoNsProp(n, BAD_CAST "Id");
-		same = v != NULL && xmlStrEqual(v, id);
-		xmlFree(v);
-		if (same)
-			return (n);
-		if ((r = find_id(n->children, id)) != NULL)
-			return (r);
-	}
-	return (NULL);
-}
-
-static void
-set_b64(xmlNodePtr n, const void *data, size_t len)
-{
-	struct qj_buf	b = QJ_BUF_INIT;
-
-	qj_base64_encode(data, len, &b);
-	xmlNodeSetContent(n, BAD_CAST b.data);
-	qj_buf_free(&b);
-}
-
-static void
-set_digest(xmlNodePtr ref, const void *data, size_t len)
-{
-	xmlNodePtr	 dm = find_ds(ref->children, "DigestMethod");
-	xmlChar		*alg = xmlGetNoNsProp(dm, BAD_CAST "Algorithm");
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 n = sizeof(md);
-
-	ck_assert(EVP_Digest(data, len, md, &n, EVP_get_digestbyname(
-	    md_of(alg)), NULL) == 1);
-	xmlFree(alg);
-	set_b64(find_ds(ref->children, "DigestValue"), md, n);
-}
-
-/*
- * Recomputes the digests of the References (detached ones over `data`,
- * URI="" as enveloped over the document, "#id" over that element) and signs
- * SignedInfo with `key` as its SignatureMethod says.  Returns the document.
- */
-static char *
-sign_again(const char *xml, const char *data, const char *who, size_t *len)
-{
-	struct qj_buf	 b = QJ_BUF_INIT;
-	xmlDocPtr	 doc;
-	xmlNodePtr	 sig, si, ref, parent, next, last;
-	xmlChar		*uri, *alg;
-	EVP_PKEY	*key = load_key(who);
-	unsigned char	*sv, raw[132];
-	size_t		 svlen, half;
-	xmlChar		*mem;
-	int		 n, done;
-
-	ck_assert(qj_xml_parse(xml, strlen(xml), 0, &doc, NULL) == QJ_OK);
-	sig = find_ds(xmlDocGetRootElement(doc), "Signature");
-	si = find_ds(sig->children, "SignedInfo");
-	for (ref = si->children; ref != NULL; ref = ref->next) {
-		if (!sig_is(ref, SIG_NS_DS, "Reference"))
-			continue;
-		qj_buf_reset(&b);
-		done = 0;
-		uri = xmlGetNoNsProp(ref, BAD_CAST "URI");
-		last = NULL;
-		for (next = find_ds(ref->children, "Transform"); next != NULL;
-		    next = next->next)
-			if (sig_is(next, SIG_NS_DS, "Transform"))
-				last = next;
-		alg = last != NULL ? xmlGetNoNsProp(last,
-		    BAD_CAST "Algorithm") : xmlStrdup(BAD_CAST SIG_C14N_10);
-		if (uri != NULL && uri[0] == '\0') {
-			parent = sig->parent;
-			next = sig->next;
-			xmlUnlinkNode(sig);
-			c14n_node(doc, NULL, alg, &b);
-			done = 1;
-			if (next != NULL)
-				xmlAddPrevSibling(next, sig);
-			else
-				xmlAddChild(parent, sig);
-		} else if (uri != NULL && uri[0] == '#') {
-			xmlNodePtr tgt = find_id(xmlDocGetRootElement(doc),
-			    uri + 1);
-
-			if (tgt != NULL) {
-				xmlFree(alg);
-				alg = last != NULL ? xmlGetNoNsProp(last,
-				    BAD_CAST "Algorithm") :
-				    xmlStrdup(BAD_CAST SIG_C14N_10);
-				c14n_node(doc, tgt, alg, &b);
-				done = 1;
-			}
-		} else {
-			qj_buf_append(&b, data, strlen(data));
-			done = 1;
-		}
-		if (done)
-			set_digest(ref, b.data != NULL ? b.data : "", b.len);
-		xmlFree(uri);
-		xmlFree(alg);
-	}
-	qj_buf_reset(&b);
-	alg = xmlGetNoNsProp(find_ds(si->children, "CanonicalizationMethod"),
-	    BAD_CAST "Algorithm");
-	c14n_node(doc, si, alg, &b);
-	xmlFree(alg);
-	alg = xmlGetNoNsProp(find_ds(si->children, "SignatureMethod"),
-	    BAD_CAST "Algorithm");
-	sv = sign_raw(key, md_of(alg), b.data, b.len, &svlen);
-	if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC) {
-		half = ((size_t)EVP_PKEY_get_bits(key) + 7) / 8;
-		ck_assert(qj_ecdsa_der_to_raw(sv, svlen, half, raw) == 0);
-		set_b64(find_ds(sig->children, "SignatureValue"), raw,
-		    2 * half);
-	} else
-		set_b64(find_ds(sig->children, "SignatureValue"), sv, svlen);
-	xmlFree(alg);
-	free(sv);
-	xmlDocDumpMemoryEnc(doc, &mem, &n, "UTF-8");
-	xmlFreeDoc(doc);
-	qj_buf_free(&b);
-	EVP_PKEY_free(key);
-	*len = (size_t)n;
-	{
-		char *s = strdup((char *)mem);
-
-		xmlFree(mem);
-		return (s);
-	}
-}
-
-static char *
-cert_b64(const char *who)
-{
-	struct qj_buf	 b = QJ_BUF_INIT;
-	unsigned char	*der = NULL;
-	X509		*x = load_cert(who);
-	int		 n = i2d_X509(x, &der);
-
-	qj_base64_encode(der, (size_t)n, &b);
-	OPENSSL_free(der);
-	X509_free(x);
-	return (qj_buf_release(&b, NULL));
-}
-
-/*
- * NCALayer's enveloped format (guide section 5) around DOC: C14N 1.0
- * SignedInfo, one Reference URI="" with enveloped-signature and
- * C14N#WithComments, RSA-SHA256, X509Certificate, signature last in the
- * root.  `extra_ref`/`object` let tests add what NCALayer never sends.
- */
-static char *
-ncalayer_template(const char *who, const char *extra_ref, const char *object)
-{
-	struct qj_buf	 b = QJ_BUF_INIT;
-	char		*cert = cert_b64(who), *doc;
-	const char	*end = strstr(DOC, "</application>");
-
-	qj_buf_append(&b, DOC, (size_t)(end - DOC));
-	qj_buf_printf(&b,
-	    "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">"
-	    "<ds:SignedInfo>"
-	    "<ds:CanonicalizationMethod Algorithm=\"" SIG_C14N_10 "\"/>"
-	    "<ds:SignatureMethod Algorithm=\"" SIG_RSA_SHA256 "\"/>"
-	    "<ds:Reference URI=\"\"><ds:Transforms>"
-	    "<ds:Transform Algorithm=\"" SIG_TR_ENVELOPED "\"/>"
-	    "<ds:Transform Algorithm=\"" SIG_C14N_10_WC "\"/>"
-	    "</ds:Transforms>"
-	    "<ds:DigestMethod Algorithm=\"" SIG_SHA256 "\"/>"
-	    "<ds:DigestValue/></ds:Reference>%s"
-	    "</ds:SignedInfo><ds:SignatureValue/>"
-	    "<ds:KeyInfo><ds:X509Data><ds:X509Certificate>%s"
-	    "</ds:X509Certificate></ds:X509Data></ds:KeyInfo>%s"
-	    "</ds:Signature></application>\n",
-	    extra_ref != NULL ? extra_ref : "", cert,
-	    object != NULL ? object : "");
-	free(cert);
-	doc = qj_buf_release(&b, NULL);
-	return (doc);
-}
-
-static char *
-make_ncalayer(const char *who, size_t *len)
-{
-	char	*t = ncalayer_template(who, NULL, NULL), *s;
-
-	s = sign_again(t, "", who, len);
-	free(t);
-	return (s);
-}
 
 static const char *
 verify_env(struct qj_trust *t, const char *xml, size_t len, const char *doc,
@@ -602,8 +193,8 @@ START_TEST(rsa_prepare_complete)
 	struct qj_sig_result	 res;
 	struct qj_buf		 out = QJ_BUF_INIT;
 	struct qj_diag		 d;
-	X509			*cert = load_cert("users/applicant-rsa");
-	EVP_PKEY		*key = load_key("users/applicant-rsa");
+	X509			*cert = sv_load_cert("users/applicant-rsa");
+	EVP_PKEY		*key = sv_load_key("users/applicant-rsa");
 	unsigned char		*sig;
 	size_t			 siglen;
 	time_t			 now = time(NULL);
@@ -613,7 +204,7 @@ START_TEST(rsa_prepare_complete)
 	ck_assert_str_eq(p.sig_method, SIG_RSA_SHA256);
 	ck_assert_str_eq(p.hash, "SHA-256");
 	ck_assert(strncmp((char *)p.tbs, "<ds:SignedInfo xmlns:ds=", 24) == 0);
-	sig = sign_raw(key, "SHA256", p.tbs, p.tbs_len, &siglen);
+	sig = sv_sign_raw(key, "SHA256", p.tbs, p.tbs_len, &siglen);
 	memset(&ex, 0, sizeof(ex));
 	ex.doc = DOC;
 	ex.doc_len = strlen(DOC);
@@ -676,13 +267,13 @@ START_TEST(ecdsa_prepare_complete)
 	ex.doc_uri = doc_uri;
 	ex.iin = APPLICANT_IIN;
 	for (i = 0; i < 2; i++) {
-		X509 *cert = load_cert(whos[i]);
-		EVP_PKEY *key = load_key(whos[i]);
+		X509 *cert = sv_load_cert(whos[i]);
+		EVP_PKEY *key = sv_load_key(whos[i]);
 
 		ck_assert(qj_xades_prepare(DOC, strlen(DOC), doc_uri, cert,
 		    QJ_COMMIT_APPROVAL, NULL, time(NULL), &p, &d) == QJ_OK);
 		ck_assert_str_eq(p.sig_method, SIG_ECDSA_SHA256);
-		sig = sign_raw(key, "SHA256", p.tbs, p.tbs_len, &siglen);
+		sig = sv_sign_raw(key, "SHA256", p.tbs, p.tbs_len, &siglen);
 		ck_assert_int_eq(sig[0], 0x30);	/* DER, as OpenSSL makes it */
 		qj_buf_reset(&out);
 		ck_assert_msg(qj_xades_complete(T, p.skeleton, p.skeleton_len,
@@ -732,13 +323,13 @@ START_TEST(tbs_equals_xmlsec_c14n)
 	int			 i;
 
 	for (i = 0; i < 3; i++) {
-		X509 *cert = load_cert(whos[i]);
-		EVP_PKEY *key = load_key(whos[i]);
+		X509 *cert = sv_load_cert(whos[i]);
+		EVP_PKEY *key = sv_load_key(whos[i]);
 
 		ck_assert(qj_xades_prepare(DOC, strlen(DOC), doc_uri, cert,
 		    QJ_COMMIT_APPROVAL, "rector & <chair> \"ü\"", time(NULL), &p,
 		    &d) == QJ_OK);
-		sig = sign_raw(key, "SHA256", p.tbs, p.tbs_len, &siglen);
+		sig = sv_sign_raw(key, "SHA256", p.tbs, p.tbs_len, &siglen);
 		qj_buf_reset(&out);
 		ck_assert(qj_xades_assemble(p.skeleton, p.skeleton_len, sig,
 		    siglen, &out, &d) == QJ_OK);
@@ -785,18 +376,18 @@ START_TEST(openssl_cli_signatures)
 	ex.doc_uri = doc_uri;
 	ex.iin = APPLICANT_IIN;
 	for (i = 0; i < 2; i++) {
-		X509 *cert = load_cert(whos[i]);
+		X509 *cert = sv_load_cert(whos[i]);
 
 		ck_assert(qj_xades_prepare(DOC, strlen(DOC), doc_uri, cert,
 		    QJ_COMMIT_ORIGIN, "applicant", time(NULL), &p, &d) == QJ_OK);
 		snprintf(path, sizeof(path), "%s/tbs.bin", dir);
-		spit(path, p.tbs, p.tbs_len);
+		sv_spit(path, p.tbs, p.tbs_len);
 		snprintf(cmd, sizeof(cmd), "openssl dgst -sha256 -sign "
 		    CERTS "/%s.key -out %s/sig.bin %s/tbs.bin", whos[i], dir,
 		    dir);
 		ck_assert_int_eq(run_cmd(cmd), 0);
 		snprintf(path, sizeof(path), "%s/sig.bin", dir);
-		sig = slurp(path, &siglen);
+		sig = sv_slurp(path, &siglen);
 		qj_buf_reset(&out);
 		ck_assert_msg(qj_xades_complete(T, p.skeleton, p.skeleton_len,
 		    sig, siglen, &ex, &out, NULL, &d) == QJ_OK, "%s: %s: %s",
@@ -857,7 +448,7 @@ START_TEST(document_byte_changed)
 
 	xml = make_sig("users/applicant-rsa", QJ_COMMIT_ORIGIN, &len);
 	ck_slug(verify(xml, len), "VALID");
-	doc = mutate(DOC, "2027-11-30", "2027-11-31");
+	doc = sv_mutate(DOC, "2027-11-30", "2027-11-31");
 	ck_slug(verify_with(T, xml, len, doc, APPLICANT_IIN, QJ_COMMIT_ANY,
 	    NULL), "sig-digest");
 	free(doc);
@@ -865,27 +456,18 @@ START_TEST(document_byte_changed)
 }
 END_TEST
 
-/* Flips one base64 character of the SignatureValue. */
-static void
-flip_signature_value(char *xml)
-{
-	char	*sv = strchr(strstr(xml, "<ds:SignatureValue"), '>') + 5;
-
-	*sv = *sv == 'A' ? 'B' : 'A';
-}
-
 START_TEST(signature_value_changed)
 {
 	char	*xml;
 	size_t	 len;
 
 	xml = make_sig("users/applicant-rsa", QJ_COMMIT_ORIGIN, &len);
-	flip_signature_value(xml);
+	sv_flip_signature_value(xml);
 	ck_slug(verify(xml, len), "sig-value");
 	free(xml);
 	/* The same for ECDSA. */
 	xml = make_sig("users/applicant-ec", QJ_COMMIT_ORIGIN, &len);
-	flip_signature_value(xml);
+	sv_flip_signature_value(xml);
 	ck_slug(verify(xml, len), "sig-value");
 	free(xml);
 }
@@ -900,18 +482,19 @@ START_TEST(lookalike_ca)
 	    &len);
 	ck_slug(verify(xml, len), "sig-chain");
 	/* Also when the look-alike intermediate rides along in X509Data. */
-	chain = cert_b64("vectors/lookalike/intermediate");
+	chain = sv_cert_b64("vectors/lookalike/intermediate");
 	cert = malloc(strlen(chain) + 4096);
 	sprintf(cert, "</ds:X509Certificate><ds:X509Certificate>%s"
 	    "</ds:X509Certificate>", chain);
-	withchain = mutate(xml, "</ds:X509Certificate>", cert);
+	withchain = sv_mutate(xml, "</ds:X509Certificate>", cert);
 	ck_slug(verify(withchain, strlen(withchain)), "sig-chain");
 	/* And with the look-alike root as well. */
 	free(chain);
-	chain = cert_b64("vectors/lookalike/root");
+	chain = sv_cert_b64("vectors/lookalike/root");
 	sprintf(cert, "</ds:X509Certificate><ds:X509Certificate>%s"
 	    "</ds:X509Certificate></ds:X509Data>", chain);
-	xml2 = mutate(withchain, "</ds:X509Certificate></ds:X509Data>", cert);
+	xml2 = sv_mutate(withchain, "</ds:X509Certificate></ds:X509Data>",
+	    cert);
 	ck_slug(verify(xml2, strlen(xml2)), "sig-chain");
 	free(xml2);
 	free(withchain);
@@ -921,48 +504,15 @@ START_TEST(lookalike_ca)
 }
 END_TEST
 
-/* <ds:KeyInfo><ds:KeyValue> of the attacker's key, without the end tag. */
-static void
-attacker_keyvalue(struct qj_buf *kv)
-{
-	EVP_PKEY	*evil = load_key("vectors/other-rsa");
-	BIGNUM		*nb = NULL, *eb = NULL;
-	unsigned char	 buf[1024];
-	int		 n;
-
-	ck_assert(EVP_PKEY_get_bn_param(evil, OSSL_PKEY_PARAM_RSA_N, &nb));
-	ck_assert(EVP_PKEY_get_bn_param(evil, OSSL_PKEY_PARAM_RSA_E, &eb));
-	qj_buf_puts(kv, "<ds:KeyInfo><ds:KeyValue><ds:RSAKeyValue><ds:Modulus>");
-	n = BN_bn2bin(nb, buf);
-	qj_base64_encode(buf, (size_t)n, kv);
-	qj_buf_puts(kv, "</ds:Modulus><ds:Exponent>");
-	n = BN_bn2bin(eb, buf);
-	qj_base64_encode(buf, (size_t)n, kv);
-	qj_buf_puts(kv, "</ds:Exponent></ds:RSAKeyValue></ds:KeyValue>");
-	BN_free(nb);
-	BN_free(eb);
-	EVP_PKEY_free(evil);
-}
-
 /* The applicant's signature re-signed by the attacker, key as KeyValue. */
 static char *
 keyvalue_only_sig(size_t *len)
 {
-	struct qj_buf	 kv = QJ_BUF_INIT;
-	char		*xml, *ks, *ke, *old, *b, *a;
+	char	*xml, *a;
 
-	attacker_keyvalue(&kv);
-	qj_buf_puts(&kv, "</ds:KeyInfo>");
 	xml = make_sig("users/applicant-rsa", QJ_COMMIT_ORIGIN, len);
-	ks = strstr(xml, "<ds:KeyInfo>");
-	ke = strstr(xml, "</ds:KeyInfo>") + 13;
-	old = strndup(ks, (size_t)(ke - ks));
-	b = mutate(xml, old, kv.data);
-	a = sign_again(b, DOC, "vectors/other-rsa", len);
-	free(old);
-	free(b);
+	a = sv_keyvalue_only(xml, DOC, EVIL, len);
 	free(xml);
-	qj_buf_free(&kv);
 	return (a);
 }
 
@@ -978,15 +528,15 @@ START_TEST(key_only_as_keyvalue)
 	ck_slug(verify(a, len), "sig-key-source");
 	free(a);
 	/* 2: KeyValue first, then the applicant's real certificate. */
-	attacker_keyvalue(&kv);
+	sv_attacker_keyvalue(EVIL, &kv);
 	xml = make_sig("users/applicant-rsa", QJ_COMMIT_ORIGIN, &len);
-	a = mutate(xml, "<ds:KeyInfo>", kv.data);
-	b = sign_again(a, DOC, "vectors/other-rsa", &len);
+	a = sv_mutate(xml, "<ds:KeyInfo>", kv.data);
+	b = sv_sign_again(a, DOC, EVIL, &len);
 	ck_slug(verify(b, len), "sig-key-source");
 	free(a);
 	free(b);
 	/* 3: a KeyName. */
-	a = mutate(xml, "<ds:KeyInfo>", "<ds:KeyInfo><ds:KeyName>applicant"
+	a = sv_mutate(xml, "<ds:KeyInfo>", "<ds:KeyInfo><ds:KeyName>applicant"
 	    "</ds:KeyName>");
 	ck_slug(verify(a, strlen(a)), "sig-key-source");
 	free(a);
@@ -1052,8 +602,8 @@ START_TEST(crl_stale)
 	    NULL), "sig-crl-stale");
 	/* Fresh when checked at a time before its nextUpdate (2025-06-01). */
 	free(xml);
-	xml = make_sig_doc("users/applicant-rsa", DOC, doc_uri,
-	    QJ_COMMIT_ORIGIN, 1746057600 /* 2025-05-01 */, &len);
+	xml = sv_make_sig("users/applicant-rsa", DOC, doc_uri,
+	    QJ_COMMIT_ORIGIN, ROLE, 1746057600 /* 2025-05-01 */, &len);
 	ck_slug(verify_with(t, xml, len, DOC, APPLICANT_IIN, QJ_COMMIT_ANY,
 	    NULL), "VALID");
 	/* The current CRL says the same document is fine; the memo of T
@@ -1125,9 +675,9 @@ START_TEST(sha1_signature_method)
 	size_t	 len;
 
 	xml = make_sig("users/applicant-rsa", QJ_COMMIT_ORIGIN, &len);
-	a = mutate(xml, SIG_RSA_SHA256,
+	a = sv_mutate(xml, SIG_RSA_SHA256,
 	    "http://www.w3.org/2000/09/xmldsig#rsa-sha1");
-	b = sign_again(a, DOC, "users/applicant-rsa", &len);
+	b = sv_sign_again(a, DOC, "users/applicant-rsa", &len);
 	ck_slug(verify(b, len), "sig-algorithm");
 	free(a);
 	free(b);
@@ -1142,22 +692,22 @@ START_TEST(sha1_digest)
 
 	xml = make_sig("users/applicant-rsa", QJ_COMMIT_ORIGIN, &len);
 	/* The document Reference's digest. */
-	a = mutate_after(xml, "<ds:Reference Id=", SIG_SHA256,
+	a = sv_mutate_after(xml, "<ds:Reference Id=", SIG_SHA256,
 	    "http://www.w3.org/2000/09/xmldsig#sha1");
-	b = sign_again(a, DOC, "users/applicant-rsa", &len);
+	b = sv_sign_again(a, DOC, "users/applicant-rsa", &len);
 	ck_slug(verify(b, len), "sig-algorithm");
 	free(a);
 	free(b);
 	/* MD5 for the SignedProperties Reference. */
-	a = mutate_after(xml, "URI=\"#xades-", SIG_SHA256,
+	a = sv_mutate_after(xml, "URI=\"#xades-", SIG_SHA256,
 	    "http://www.w3.org/2001/04/xmldsig-more#md5");
-	b = sign_again(a, DOC, "users/applicant-rsa", &len);
+	b = sv_sign_again(a, DOC, "users/applicant-rsa", &len);
 	ck_slug(verify(b, len), "sig-algorithm");
 	free(a);
 	free(b);
 	/* SHA-1 in SigningCertificateV2's CertDigest (SHA-1 of the cert). */
 	{
-		X509 *x = load_cert("users/applicant-rsa");
+		X509 *x = sv_load_cert("users/applicant-rsa");
 		unsigned char md[20];
 		unsigned int n = 20;
 		struct qj_buf bb = QJ_BUF_INIT;
@@ -1167,11 +717,11 @@ START_TEST(sha1_digest)
 
 		X509_digest(x, EVP_sha1(), md, &n);
 		qj_base64_encode(md, n, &bb);
-		a = mutate_after(xml, "<xades:CertDigest>", SIG_SHA256,
+		a = sv_mutate_after(xml, "<xades:CertDigest>", SIG_SHA256,
 		    "http://www.w3.org/2000/09/xmldsig#sha1");
-		b = mutate(a, old, bb.data);
+		b = sv_mutate(a, old, bb.data);
 		free(a);
-		a = sign_again(b, DOC, "users/applicant-rsa", &len);
+		a = sv_sign_again(b, DOC, "users/applicant-rsa", &len);
 		ck_slug(verify(a, len), "sig-algorithm");
 		free(a);
 		free(b);
@@ -1234,7 +784,7 @@ START_TEST(method_key_mismatch)
 	size_t	 len;
 
 	xml = make_sig("users/applicant-ec", QJ_COMMIT_ORIGIN, &len);
-	a = mutate(xml, SIG_ECDSA_SHA256, SIG_RSA_SHA256);
+	a = sv_mutate(xml, SIG_ECDSA_SHA256, SIG_RSA_SHA256);
 	ck_slug(verify(a, strlen(a)), "sig-algorithm");
 	free(a);
 	free(xml);
@@ -1253,8 +803,8 @@ START_TEST(two_references)
 	    "<ds:DigestMethod Algorithm=\"" SIG_SHA256 "\"/>"
 	    "<ds:DigestValue>AA==</ds:DigestValue></ds:Reference>\n"
 	    "</ds:SignedInfo>");
-	a = mutate(xml, "</ds:SignedInfo>", ref);
-	b = sign_again(a, DOC, "users/applicant-rsa", &len);
+	a = sv_mutate(xml, "</ds:SignedInfo>", ref);
+	b = sv_sign_again(a, DOC, "users/applicant-rsa", &len);
 	ck_slug(verify(b, len), "sig-references");
 	free(a);
 	free(b);
@@ -1264,23 +814,23 @@ START_TEST(two_references)
 	    "<ds:DigestMethod Algorithm=\"" SIG_SHA256 "\"/>"
 	    "<ds:DigestValue>AA==</ds:DigestValue></ds:Reference>"
 	    "</ds:SignedInfo>", doc_uri);
-	a = mutate(xml, "</ds:SignedInfo>", ref);
-	b = sign_again(a, DOC, "users/applicant-rsa", &len);
+	a = sv_mutate(xml, "</ds:SignedInfo>", ref);
+	b = sv_sign_again(a, DOC, "users/applicant-rsa", &len);
 	ck_slug(verify(b, len), "sig-references");
 	free(a);
 	free(b);
 	/* Two data References and no SignedProperties one. */
-	a = mutate(xml, "Type=\"" SIG_PROPS_TYPE "\" ", "");
-	b = sign_again(a, DOC, "users/applicant-rsa", &len);
+	a = sv_mutate(xml, "Type=\"" SIG_PROPS_TYPE "\" ", "");
+	b = sv_sign_again(a, DOC, "users/applicant-rsa", &len);
 	ck_slug(verify(b, len), "sig-references");
 	free(a);
 	free(b);
 	/* The enveloped format: a second Reference next to URI="". */
-	a = ncalayer_template("users/applicant-rsa",
+	a = sv_ncalayer_template(DOC, "users/applicant-rsa",
 	    "<ds:Reference URI=\"#x\"><ds:DigestMethod Algorithm=\""
 	    SIG_SHA256 "\"/><ds:DigestValue>AA==</ds:DigestValue>"
 	    "</ds:Reference>", NULL);
-	b = sign_again(a, "", "users/applicant-rsa", &len);
+	b = sv_sign_again(a, "", "users/applicant-rsa", &len);
 	ck_slug(verify_env(T, b, len, NULL, NULL), "sig-references");
 	free(a);
 	free(b);
@@ -1296,20 +846,20 @@ START_TEST(wrong_references)
 
 	xml = make_sig("users/applicant-rsa", QJ_COMMIT_ORIGIN, &len);
 	/* Signed for another document URI. */
-	a = mutate(xml, doc_uri, "documents/0000.xml");
-	b = sign_again(a, DOC, "users/applicant-rsa", &len);
+	a = sv_mutate(xml, doc_uri, "documents/0000.xml");
+	b = sv_sign_again(a, DOC, "users/applicant-rsa", &len);
 	ck_slug(verify(b, len), "sig-references");
 	free(a);
 	free(b);
 	/* A file or network URI is never resolved, whatever it is. */
-	a = mutate(xml, doc_uri, "file:///etc/hostname");
-	b = sign_again(a, DOC, "users/applicant-rsa", &len);
+	a = sv_mutate(xml, doc_uri, "file:///etc/hostname");
+	b = sv_sign_again(a, DOC, "users/applicant-rsa", &len);
 	ck_slug(verify(b, len), "sig-references");
 	free(a);
 	free(b);
 	/* The SignedProperties Reference pointing elsewhere. */
-	a = mutate(xml, "URI=\"#xades-", "URI=\"#ref-doc-");
-	b = sign_again(a, DOC, "users/applicant-rsa", &len);
+	a = sv_mutate(xml, "URI=\"#xades-", "URI=\"#ref-doc-");
+	b = sv_sign_again(a, DOC, "users/applicant-rsa", &len);
 	ck_slug(verify(b, len), "sig-references");
 	free(a);
 	free(b);
@@ -1324,31 +874,31 @@ START_TEST(transforms_refused)
 
 	xml = make_sig("users/applicant-rsa", QJ_COMMIT_ORIGIN, &len);
 	/* XPath on the SignedProperties Reference. */
-	a = mutate(xml, "<ds:Transform Algorithm=\"" SIG_C14N_EXCL "\"/>",
+	a = sv_mutate(xml, "<ds:Transform Algorithm=\"" SIG_C14N_EXCL "\"/>",
 	    "<ds:Transform Algorithm=\"http://www.w3.org/TR/1999/"
 	    "REC-xpath-19991116\"><ds:XPath>1</ds:XPath></ds:Transform>");
-	b = sign_again(a, DOC, "users/applicant-rsa", &len);
+	b = sv_sign_again(a, DOC, "users/applicant-rsa", &len);
 	ck_slug(verify(b, len), "sig-transform");
 	free(a);
 	free(b);
 	/* XSLT. */
-	a = mutate(xml, SIG_C14N_EXCL "\"/></ds:Transforms>",
+	a = sv_mutate(xml, SIG_C14N_EXCL "\"/></ds:Transforms>",
 	    "http://www.w3.org/TR/1999/REC-xslt-19991116\"/></ds:Transforms>");
 	ck_slug(verify(a, strlen(a)), "sig-transform");
 	free(a);
 	/* Any transform on the detached document. */
-	a = mutate(xml, "<ds:DigestMethod", "<ds:Transforms><ds:Transform "
+	a = sv_mutate(xml, "<ds:DigestMethod", "<ds:Transforms><ds:Transform "
 	    "Algorithm=\"" SIG_C14N_10 "\"/></ds:Transforms><ds:DigestMethod");
 	ck_slug(verify(a, strlen(a)), "sig-transform");
 	free(a);
 	/* An unknown SignedInfo canonicalisation. */
-	a = mutate(xml, "CanonicalizationMethod Algorithm=\"" SIG_C14N_EXCL,
+	a = sv_mutate(xml, "CanonicalizationMethod Algorithm=\"" SIG_C14N_EXCL,
 	    "CanonicalizationMethod Algorithm=\"http://www.w3.org/2006/12/"
 	    "xml-c14n11");
 	ck_slug(verify(a, strlen(a)), "sig-transform");
 	free(a);
 	/* HMAC as a signature method. */
-	a = mutate(xml, SIG_RSA_SHA256,
+	a = sv_mutate(xml, SIG_RSA_SHA256,
 	    "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256");
 	ck_slug(verify(a, strlen(a)), "sig-algorithm");
 	free(a);
@@ -1365,26 +915,26 @@ START_TEST(signature_count_and_shape)
 	/* No signature at all. */
 	ck_slug(verify(DOC, strlen(DOC)), "sig-count");
 	/* A second signature nested in the Object. */
-	a = mutate(xml, "</ds:Object>", "<ds:Signature/></ds:Object>");
+	a = sv_mutate(xml, "</ds:Object>", "<ds:Signature/></ds:Object>");
 	ck_slug(verify(a, strlen(a)), "sig-count");
 	free(a);
 	/* Prefix games do not change the count: it is by namespace. */
-	a = mutate(xml, "<ds:Object>", "<ds:Object><x:Signature xmlns:x=\""
+	a = sv_mutate(xml, "<ds:Object>", "<ds:Object><x:Signature xmlns:x=\""
 	    SIG_NS_DS "\"/>");
 	ck_slug(verify(a, strlen(a)), "sig-count");
 	free(a);
-	b = mutate(xml, "</ds:Object>", "<ds2:Signature xmlns:ds2=\"urn:x\"/>"
-	    "</ds:Object>");
+	b = sv_mutate(xml, "</ds:Object>",
+	    "<ds2:Signature xmlns:ds2=\"urn:x\"/></ds:Object>");
 	ck_slug(verify(b, strlen(b)), "sig-wrapping");
 	free(b);
 	/* A detached signature inside some other root. */
-	a = mutate(xml, "<ds:Signature", "<wrapper><ds:Signature");
-	b = mutate(a, "</ds:Signature>", "</ds:Signature></wrapper>");
+	a = sv_mutate(xml, "<ds:Signature", "<wrapper><ds:Signature");
+	b = sv_mutate(a, "</ds:Signature>", "</ds:Signature></wrapper>");
 	ck_slug(verify(b, strlen(b)), "sig-wrapping");
 	free(a);
 	free(b);
 	/* Unknown element in ds:Signature. */
-	a = mutate(xml, "<ds:Object>", "<junk/><ds:Object>");
+	a = sv_mutate(xml, "<ds:Object>", "<junk/><ds:Object>");
 	ck_slug(verify(a, strlen(a)), "sig-malformed");
 	free(a);
 	free(xml);
@@ -1414,8 +964,8 @@ START_TEST(xades_properties)
 
 	xml = make_sig("users/applicant-rsa", QJ_COMMIT_ORIGIN, &len);
 	for (i = 0; i < QJ_NELEM(cases); i++) {
-		a = mutate(xml, cases[i].from, cases[i].to);
-		b = sign_again(a, DOC, "users/applicant-rsa", &len);
+		a = sv_mutate(xml, cases[i].from, cases[i].to);
+		b = sv_sign_again(a, DOC, "users/applicant-rsa", &len);
 		ck_assert_msg(strcmp(verify(b, len), cases[i].slug) == 0,
 		    "case %zu: expected %s; %s", i, cases[i].slug, last_detail);
 		free(a);
@@ -1423,7 +973,7 @@ START_TEST(xades_properties)
 	}
 	/* SigningCertificateV2 naming another certificate (rector's). */
 	{
-		X509 *r = load_cert("users/rector-rsa");
+		X509 *r = sv_load_cert("users/rector-rsa");
 		unsigned char md[32];
 		unsigned int n = 32;
 		struct qj_buf bb = QJ_BUF_INIT;
@@ -1433,8 +983,8 @@ START_TEST(xades_properties)
 
 		X509_digest(r, EVP_sha256(), md, &n);
 		qj_base64_encode(md, n, &bb);
-		a = mutate(xml, old, bb.data);
-		b = sign_again(a, DOC, "users/applicant-rsa", &len);
+		a = sv_mutate(xml, old, bb.data);
+		b = sv_sign_again(a, DOC, "users/applicant-rsa", &len);
 		ck_slug(verify(b, len), "sig-xades");
 		free(a);
 		free(b);
@@ -1449,8 +999,8 @@ START_TEST(xades_properties)
 		    strlen("</xades:CommitmentTypeIndication>");
 		char *cut = strndup(s, (size_t)(e - s));
 
-		a = mutate(xml, cut, "");
-		b = sign_again(a, DOC, "users/applicant-rsa", &len);
+		a = sv_mutate(xml, cut, "");
+		b = sv_sign_again(a, DOC, "users/applicant-rsa", &len);
 		ck_slug(verify(b, len), "sig-commitment");
 		free(a);
 		free(b);
@@ -1458,13 +1008,13 @@ START_TEST(xades_properties)
 	}
 	/* A SigningTime in the future. */
 	free(xml);
-	xml = make_sig_doc("users/applicant-rsa", DOC, doc_uri,
-	    QJ_COMMIT_ORIGIN, time(NULL) + 86400, &len);
+	xml = sv_make_sig("users/applicant-rsa", DOC, doc_uri,
+	    QJ_COMMIT_ORIGIN, ROLE, time(NULL) + 86400, &len);
 	ck_slug(verify(xml, len), "sig-xades");
 	free(xml);
 	/* SignedProperties changed after signing (not re-signed). */
 	xml = make_sig("users/applicant-rsa", QJ_COMMIT_ORIGIN, &len);
-	a = mutate(xml, "applicant@fpe</xades:ClaimedRole>",
+	a = sv_mutate(xml, "applicant@fpe</xades:ClaimedRole>",
 	    "rector@univ</xades:ClaimedRole>");
 	ck_slug(verify(a, strlen(a)), "sig-xades");
 	free(a);
@@ -1490,38 +1040,25 @@ END_TEST
 
 START_TEST(hostile_xml)
 {
-	static const char doctype[] =
-	    "<?xml version=\"1.0\"?><!DOCTYPE ds:Signature []>"
-	    "<ds:Signature xmlns:ds=\"" SIG_NS_DS "\"/>";
-	static const char xxe[] =
-	    "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM "
-	    "\"file:///etc/passwd\">]><ds:Signature xmlns:ds=\"" SIG_NS_DS
-	    "\">&x;</ds:Signature>";
-	struct qj_buf	 lol = QJ_BUF_INIT, big = QJ_BUF_INIT;
 	struct qj_sig_expect ex;
 	struct qj_diag	 d;
 	struct timespec	 t0, t1;
-	char		*xml;
-	size_t		 len;
-	int		 i, j;
+	char		*xml, *h;
+	size_t		 len, hlen;
 	double		 secs;
 
-	ck_slug(verify(doctype, strlen(doctype)), "xml-doctype");
-	ck_slug(verify(xxe, strlen(xxe)), "xml-doctype");
+	h = sv_doctype();
+	ck_slug(verify(h, strlen(h)), "xml-doctype");
+	free(h);
+	h = sv_xxe();
+	ck_slug(verify(h, strlen(h)), "xml-doctype");
+	free(h);
 	/* Billion laughs: refused before a single expansion. */
-	qj_buf_puts(&lol, "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol "
-	    "\"lol\">");
-	for (i = 1; i < 10; i++) {
-		qj_buf_printf(&lol, "<!ENTITY lol%d \"", i);
-		for (j = 0; j < 10; j++)
-			qj_buf_printf(&lol, "&lol%s;", i == 1 ? "" :
-			    (char[]){ (char)('0' + i - 1), 0 });
-		qj_buf_puts(&lol, "\">");
-	}
-	qj_buf_puts(&lol, "]><lolz>&lol9;</lolz>");
+	h = sv_billion_laughs();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ck_slug(verify(lol.data, lol.len), "xml-doctype");
+	ck_slug(verify(h, strlen(h)), "xml-doctype");
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	free(h);
 	secs = (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	ck_assert_msg(secs < 1.0, "billion laughs took %.3f s", secs);
@@ -1536,19 +1073,16 @@ START_TEST(hostile_xml)
 	    QJ_ELIMIT);
 	ck_assert_str_eq(d.type, "xml-too-large");
 	ex.max_bytes = 0;
-	qj_buf_append(&big, xml, len);
-	while (big.len <= QJ_XML_MAX_BYTES_DEFAULT)
-		qj_buf_puts(&big, "<!-- padding padding padding padding -->\n");
-	ck_assert_int_eq(qj_xades_verify(T, big.data, big.len, &ex, NULL, &d),
+	h = sv_oversize(xml, QJ_XML_MAX_BYTES_DEFAULT, &hlen);
+	ck_assert_int_eq(qj_xades_verify(T, h, hlen, &ex, NULL, &d),
 	    QJ_ELIMIT);
 	ck_assert_str_eq(d.type, "xml-too-large");
+	free(h);
 	/* Malformed XML is QJ_EINVAL. */
 	ck_assert_int_eq(qj_xades_verify(T, xml, len / 2, &ex, NULL, &d),
 	    QJ_EINVAL);
 	ck_assert_str_eq(d.type, "xml-malformed");
 	free(xml);
-	qj_buf_free(&lol);
-	qj_buf_free(&big);
 }
 END_TEST
 
@@ -1562,7 +1096,7 @@ START_TEST(ncalayer_positive)
 	char			*xml;
 	size_t			 len;
 
-	xml = make_ncalayer("users/applicant-rsa", &len);
+	xml = sv_make_ncalayer(DOC, "users/applicant-rsa", &len);
 	ck_slug(verify_env(T, xml, len, DOC, &res), "VALID");
 	ck_assert_str_eq(res.signer.iin, APPLICANT_IIN);
 	ck_assert_int_eq(res.commitment, QJ_COMMIT_ANY);
@@ -1583,18 +1117,19 @@ START_TEST(ncalayer_positive)
 	free(xml);
 	/* A form's own repeated "id" attributes are not XML IDs: fine. */
 	{
-		char *t = ncalayer_template("users/applicant-rsa", NULL, NULL);
-		char *u = mutate(t, "<period ", "<x id=\"1\"/><x id=\"1\"/>"
+		char *t = sv_ncalayer_template(DOC, "users/applicant-rsa",
+		    NULL, NULL);
+		char *u = sv_mutate(t, "<period ", "<x id=\"1\"/><x id=\"1\"/>"
 		    "<period ");
 
-		xml = sign_again(u, "", "users/applicant-rsa", &len);
+		xml = sv_sign_again(u, "", "users/applicant-rsa", &len);
 		ck_slug(verify_env(T, xml, len, NULL, NULL), "VALID");
 		free(xml);
 		free(u);
 		/* ...but a repeated xml:id is. */
-		u = mutate(t, "<period ", "<x xml:id=\"a\"/><x xml:id=\"a\"/>"
-		    "<period ");
-		xml = sign_again(u, "", "users/applicant-rsa", &len);
+		u = sv_mutate(t, "<period ",
+		    "<x xml:id=\"a\"/><x xml:id=\"a\"/><period ");
+		xml = sv_sign_again(u, "", "users/applicant-rsa", &len);
 		ck_slug(verify_env(T, xml, len, NULL, NULL), "sig-wrapping");
 		free(xml);
 		free(u);
@@ -1608,46 +1143,47 @@ START_TEST(ncalayer_negative)
 	char	*xml, *a, *b, *doc;
 	size_t	 len;
 
-	xml = make_ncalayer("users/applicant-rsa", &len);
+	xml = sv_make_ncalayer(DOC, "users/applicant-rsa", &len);
 	/* The signed text changed. */
-	a = mutate(xml, "2027-11-30", "2027-11-31");
+	a = sv_mutate(xml, "2027-11-30", "2027-11-31");
 	ck_slug(verify_env(T, a, strlen(a), NULL, NULL), "sig-digest");
 	free(a);
 	/* Valid, but not over the document the caller expects. */
-	doc = mutate(DOC, "2027-11-30", "2027-11-31");
+	doc = sv_mutate(DOC, "2027-11-30", "2027-11-31");
 	ck_slug(verify_env(T, xml, len, doc, NULL), "sig-digest");
 	free(doc);
 	/* Signature value. */
-	a = mutate(xml, "<ds:SignatureValue>", "<ds:SignatureValue>AAAA");
+	a = sv_mutate(xml, "<ds:SignatureValue>", "<ds:SignatureValue>AAAA");
 	ck_slug(verify_env(T, a, strlen(a), NULL, NULL), "sig-value");
 	free(a);
 	/* Another person's certificate. */
 	free(xml);
-	xml = make_ncalayer("vectors/other-rsa", &len);
+	xml = sv_make_ncalayer(DOC, "vectors/other-rsa", &len);
 	ck_slug(verify_env(T, xml, len, NULL, NULL), "sig-signer");
 	free(xml);
 	/* A revoked one. */
-	xml = make_ncalayer("vectors/revoked-rsa", &len);
+	xml = sv_make_ncalayer(DOC, "vectors/revoked-rsa", &len);
 	ck_slug(verify_env(T, xml, len, NULL, NULL), "sig-revoked");
 	/* The ds:Signature not the root's last child. */
-	a = mutate(xml, "</ds:Signature>", "</ds:Signature><tail/>");
+	a = sv_mutate(xml, "</ds:Signature>", "</ds:Signature><tail/>");
 	ck_slug(verify_env(T, a, strlen(a), NULL, NULL), "sig-wrapping");
 	free(a);
 	/* An XPath transform instead of the c14n one. */
 	free(xml);
-	a = ncalayer_template("users/applicant-rsa", NULL, NULL);
-	b = mutate(a, "<ds:Transform Algorithm=\"" SIG_C14N_10_WC "\"/>",
+	a = sv_ncalayer_template(DOC, "users/applicant-rsa", NULL, NULL);
+	b = sv_mutate(a, "<ds:Transform Algorithm=\"" SIG_C14N_10_WC "\"/>",
 	    "<ds:Transform Algorithm=\"http://www.w3.org/TR/1999/"
 	    "REC-xpath-19991116\"><ds:XPath>not(ancestor-or-self::reason)"
 	    "</ds:XPath></ds:Transform>");
-	xml = sign_again(b, "", "users/applicant-rsa", &len);
+	xml = sv_sign_again(b, "", "users/applicant-rsa", &len);
 	ck_slug(verify_env(T, xml, len, NULL, NULL), "sig-transform");
 	free(a);
 	free(b);
 	free(xml);
 	/* No enveloped-signature transform. */
-	a = ncalayer_template("users/applicant-rsa", NULL, NULL);
-	b = mutate(a, "<ds:Transform Algorithm=\"" SIG_TR_ENVELOPED "\"/>", "");
+	a = sv_ncalayer_template(DOC, "users/applicant-rsa", NULL, NULL);
+	b = sv_mutate(a, "<ds:Transform Algorithm=\"" SIG_TR_ENVELOPED "\"/>",
+	    "");
 	ck_slug(verify_env(T, b, strlen(b), NULL, NULL), "sig-transform");
 	free(a);
 	free(b);
@@ -1655,7 +1191,7 @@ START_TEST(ncalayer_negative)
 	xml = make_sig("users/applicant-rsa", QJ_COMMIT_ORIGIN, &len);
 	ck_slug(verify_env(T, xml, len, NULL, NULL), "sig-wrapping");
 	free(xml);
-	xml = make_ncalayer("users/applicant-rsa", &len);
+	xml = sv_make_ncalayer(DOC, "users/applicant-rsa", &len);
 	ck_slug(verify(xml, len), "sig-wrapping");
 	free(xml);
 }
@@ -1679,10 +1215,10 @@ START_TEST(wrapping)
 	size_t		 len;
 
 	/* Id-based: sign <application Id="app-1"> by reference. */
-	a = mutate(DOC, "version=\"1\"", "version=\"1\" Id=\"app-1\"");
+	a = sv_mutate(DOC, "version=\"1\"", "version=\"1\" Id=\"app-1\"");
 	orig = strdup(a);
 	free(a);
-	xml = make_ncalayer("users/applicant-rsa", &len);
+	xml = sv_make_ncalayer(DOC, "users/applicant-rsa", &len);
 	sig = strstr(xml, "<ds:Signature");
 	/* Build: forged root content + signature whose Object holds the
 	   original (now the Reference target) and Reference URI="#app-1". */
@@ -1693,16 +1229,17 @@ START_TEST(wrapping)
 	qj_buf_append(&w, strstr(orig, "<application"),
 	    strlen(strstr(orig, "<application")) - 1);
 	qj_buf_puts(&w, "</ds:Object></ds:Signature></application>\n");
-	a = mutate(w.data, "<ds:Reference URI=\"\">",
+	a = sv_mutate(w.data, "<ds:Reference URI=\"\">",
 	    "<ds:Reference URI=\"#app-1\">");
-	b = mutate(a, "<ds:Transform Algorithm=\"" SIG_TR_ENVELOPED "\"/>", "");
+	b = sv_mutate(a, "<ds:Transform Algorithm=\"" SIG_TR_ENVELOPED "\"/>",
+	    "");
 	free(a);
-	a = sign_again(b, "", "users/applicant-rsa", &len);
+	a = sv_sign_again(b, "", "users/applicant-rsa", &len);
 	ck_slug(verify_env(T, a, len, NULL, NULL), "sig-wrapping");
 	free(a);
 	free(b);
 	/* Same, but keeping Reference URI="" and the enveloped transform. */
-	a = sign_again(w.data, "", "users/applicant-rsa", &len);
+	a = sv_sign_again(w.data, "", "users/applicant-rsa", &len);
 	ck_slug(verify_env(T, a, len, NULL, NULL), "sig-wrapping");
 	free(a);
 	/* The genuine signed document nested under a forged root. */
@@ -1723,15 +1260,15 @@ START_TEST(wrapping)
 
 		snprintf(id, sizeof(id), "<ds:SignedInfo Id=\"%.*s\">",
 		    (int)(e - p), p);
-		a = mutate(xml, "<ds:SignedInfo>", id);
+		a = sv_mutate(xml, "<ds:SignedInfo>", id);
 		ck_slug(verify(a, strlen(a)), "sig-wrapping");
 		free(a);
 	}
 	/* Foreign content next to QualifyingProperties in ds:Object. */
-	b = mutate(xml, "<ds:Object>", "<ds:Object><application Id=\"x\"/>");
+	b = sv_mutate(xml, "<ds:Object>", "<ds:Object><application Id=\"x\"/>");
 	ck_slug(verify(b, strlen(b)), "sig-wrapping");
 	free(b);
-	b = mutate(xml, "</ds:Object>", "</ds:Object><ds:Object/>");
+	b = sv_mutate(xml, "</ds:Object>", "</ds:Object><ds:Object/>");
 	ck_slug(verify(b, strlen(b)), "sig-wrapping");
 	free(b);
 	free(xml);
@@ -1773,7 +1310,7 @@ START_TEST(prepare_arguments)
 {
 	struct qj_sig_prepared	 p;
 	struct qj_diag		 d;
-	X509			*cert = load_cert("users/applicant-rsa");
+	X509			*cert = sv_load_cert("users/applicant-rsa");
 
 	ck_assert_int_eq(qj_xades_prepare(DOC, strlen(DOC), "#x", cert,
 	    QJ_COMMIT_ORIGIN, NULL, time(NULL), &p, &d), QJ_EINVAL);
@@ -1798,7 +1335,7 @@ START_TEST(trust_identity_and_memo)
 	struct qj_trust	*t = trust_with_crls(CERTS "/crl", NULL);
 	struct qj_signer w;
 	struct qj_diag	 d;
-	X509		*x = load_cert("users/customer-ec");
+	X509		*x = sv_load_cert("users/customer-ec");
 	time_t		 now = time(NULL);
 	unsigned long	 h0;
 
@@ -1834,7 +1371,7 @@ START_TEST(trust_identity_and_memo)
 	/* PEM, DER and base64 parse alike. */
 	{
 		size_t n;
-		char *pem = slurp(CERTS "/users/customer-ec.pem", &n);
+		char *pem = sv_slurp(CERTS "/users/customer-ec.pem", &n);
 		X509 *y = NULL;
 
 		ck_assert(qj_cert_parse(pem, n, &y, &d) == QJ_OK);
@@ -1861,7 +1398,7 @@ START_TEST(xmlsec_store_has_no_system_anchors)
 	xmlSecKeyDataStorePtr	 store;
 	xmlSecKeyInfoCtxPtr	 kic;
 	STACK_OF(X509)		*certs = sk_X509_new_null();
-	X509			*sys, *root = load_cert("trust/root");
+	X509			*sys, *root = sv_load_cert("trust/root");
 	BIO			*b;
 
 	if (access(bundle, R_OK) != 0) {
@@ -1924,14 +1461,14 @@ START_TEST(xmlsec_io_is_confined)
 	struct sig_xmlsec_run	 run;
 	struct qj_diag		 d;
 	xmlDocPtr		 doc;
-	X509			*x = load_cert("users/applicant-rsa");
+	X509			*x = sv_load_cert("users/applicant-rsa");
 	char			*xml, *a;
 	size_t			 len;
 
 	xml = make_sig("users/applicant-rsa", QJ_COMMIT_ORIGIN, &len);
-	a = mutate(xml, doc_uri, "/etc/hostname");
+	a = sv_mutate(xml, doc_uri, "/etc/hostname");
 	free(xml);
-	xml = sign_again(a, "", "users/applicant-rsa", &len);
+	xml = sv_sign_again(a, "", "users/applicant-rsa", &len);
 	ck_assert(qj_xml_parse(xml, len, 0, &doc, NULL) == QJ_OK);
 	/* DOC served under another name: /etc/hostname is not read. */
 	run_init(&run, doc, doc_uri, DOC, X509_get0_pubkey(x));
@@ -1962,7 +1499,7 @@ START_TEST(xmlsec_keyvalue_refused)
 	struct sig_xmlsec_run	 run;
 	struct qj_diag		 d;
 	xmlDocPtr		 doc;
-	EVP_PKEY		*evil = load_key("vectors/other-rsa");
+	EVP_PKEY		*evil = sv_load_key(EVIL);
 	char			*xml;
 	size_t			 len;
 
@@ -2068,7 +1605,7 @@ write_doc_tree(const char *dir)
 	snprintf(path, sizeof(path), "%s/documents", dir);
 	ck_assert(mkdir(path, 0755) == 0);
 	snprintf(path, sizeof(path), "%s/%s", dir, doc_uri);
-	spit(path, DOC, strlen(DOC));
+	sv_spit(path, DOC, strlen(DOC));
 }
 
 static int
@@ -2099,18 +1636,18 @@ START_TEST(interop_xmlsec1_verifies_ours)
 	write_doc_tree(dir);
 	xml = make_sig("users/applicant-rsa", QJ_COMMIT_ORIGIN, &len);
 	snprintf(path, sizeof(path), "%s/sig.xml", dir);
-	spit(path, xml, len);
+	sv_spit(path, xml, len);
 	ck_assert_msg(xmlsec1_verify(dir, "sig.xml") == 0,
 	    "xmlsec1 rejected our RSA signature, see %s/xmlsec1.log", dir);
 	free(xml);
 	xml = make_sig("users/applicant-ec", QJ_COMMIT_APPROVAL, &len);
-	spit(path, xml, len);
+	sv_spit(path, xml, len);
 	ck_assert_msg(xmlsec1_verify(dir, "sig.xml") == 0,
 	    "xmlsec1 rejected our ECDSA signature, see %s/xmlsec1.log", dir);
 	/* Control: xmlsec1 does see a changed document. */
-	doc = mutate(DOC, "2027-11-30", "2027-11-31");
+	doc = sv_mutate(DOC, "2027-11-30", "2027-11-31");
 	snprintf(path, sizeof(path), "%s/%s", dir, doc_uri);
-	spit(path, doc, strlen(doc));
+	sv_spit(path, doc, strlen(doc));
 	ck_assert(xmlsec1_verify(dir, "sig.xml") != 0);
 	free(doc);
 	free(xml);
@@ -2125,7 +1662,7 @@ START_TEST(interop_we_verify_xmlsec1)
 	char		*cert, *xml, *env;
 	unsigned char	 md[32];
 	unsigned int	 n = 32;
-	X509		*x = load_cert("users/applicant-rsa");
+	X509		*x = sv_load_cert("users/applicant-rsa");
 	struct qj_buf	 dig = QJ_BUF_INIT;
 	size_t		 len;
 
@@ -2184,14 +1721,14 @@ START_TEST(interop_we_verify_xmlsec1)
 	    " </Object>\n"
 	    "</Signature>\n", doc_uri, dig.data);
 	snprintf(path, sizeof(path), "%s/tmpl.xml", dir);
-	spit(path, t.data, t.len);
+	sv_spit(path, t.data, t.len);
 	snprintf(cmd, sizeof(cmd), "cd '%s' && xmlsec1 --sign --privkey-pem "
 	    "'%s/" CERTS "/users/applicant-rsa.key,%s/" CERTS
 	    "/users/applicant-rsa.pem' --output signed.xml tmpl.xml "
 	    ">xmlsec1.log 2>&1", dir, cwd, cwd);
 	ck_assert_msg(run_cmd(cmd) == 0, "xmlsec1 --sign failed, see %s", dir);
 	snprintf(path, sizeof(path), "%s/signed.xml", dir);
-	xml = slurp(path, &len);
+	xml = sv_slurp(path, &len);
 	ck_slug(verify_with(T, xml, len, DOC, APPLICANT_IIN, QJ_COMMIT_ORIGIN,
 	    NULL), "VALID");
 	ck_slug(verify_with(T, xml, len, "changed", APPLICANT_IIN,
@@ -2199,21 +1736,21 @@ START_TEST(interop_we_verify_xmlsec1)
 	free(xml);
 
 	/* The NCALayer enveloped format, signed by xmlsec1. */
-	env = ncalayer_template("users/applicant-rsa", NULL, NULL);
+	env = sv_ncalayer_template(DOC, "users/applicant-rsa", NULL, NULL);
 	cert = strstr(env, "<ds:X509Certificate>") + 20;
 	*cert = '\0';
 	qj_buf_reset(&t);
 	qj_buf_printf(&t, "%s</ds:X509Certificate></ds:X509Data></ds:KeyInfo>"
 	    "</ds:Signature></application>\n", env);
 	snprintf(path, sizeof(path), "%s/env.xml", dir);
-	spit(path, t.data, t.len);
+	sv_spit(path, t.data, t.len);
 	snprintf(cmd, sizeof(cmd), "cd '%s' && xmlsec1 --sign --privkey-pem "
 	    "'%s/" CERTS "/users/applicant-rsa.key,%s/" CERTS
 	    "/users/applicant-rsa.pem' --output env-signed.xml env.xml "
 	    ">xmlsec1.log 2>&1", dir, cwd, cwd);
 	ck_assert_msg(run_cmd(cmd) == 0, "xmlsec1 --sign failed, see %s", dir);
 	snprintf(path, sizeof(path), "%s/env-signed.xml", dir);
-	xml = slurp(path, &len);
+	xml = sv_slurp(path, &len);
 	ck_slug(verify_env(T, xml, len, DOC, NULL), "VALID");
 	free(xml);
 	free(env);
@@ -2242,7 +1779,7 @@ cli_verdict(const char *dir, const char *sig, const char *data,
 	    dir);
 	(void)run_cmd(cmd);
 	snprintf(path, sizeof(path), "%s/cli.out", dir);
-	first = slurp(path, &n);
+	first = sv_slurp(path, &n);
 	first[strcspn(first, "\n")] = '\0';
 	if (strncmp(first, "INVALID: ", 9) == 0) {
 		colon = strchr(first + 9, ':');
@@ -2292,11 +1829,11 @@ START_TEST(cli_agrees_with_library)
 	tmpdir(dir, sizeof(dir));
 	snprintf(datapath, sizeof(datapath), "%s/doc.xml", dir);
 	for (i = 0; i < QJ_NELEM(cases); i++) {
-		doc = cases[i].change_doc ? mutate(DOC, "2027", "2028") :
+		doc = cases[i].change_doc ? sv_mutate(DOC, "2027", "2028") :
 		    strdup(DOC);
-		spit(datapath, doc, strlen(doc));
+		sv_spit(datapath, doc, strlen(doc));
 		if (cases[i].enveloped) {
-			xml = make_ncalayer(cases[i].who, &len);
+			xml = sv_make_ncalayer(DOC, cases[i].who, &len);
 			want = verify_env(T, xml, len, NULL, NULL);
 		} else {
 			xml = make_sig(cases[i].who, QJ_COMMIT_ORIGIN, &len);
@@ -2304,7 +1841,7 @@ START_TEST(cli_agrees_with_library)
 			    QJ_COMMIT_ANY, NULL);
 		}
 		snprintf(path, sizeof(path), "%s/sig.xml", dir);
-		spit(path, xml, len);
+		sv_spit(path, xml, len);
 		cli_verdict(dir, "sig.xml", cases[i].enveloped ? NULL :
 		    datapath, APPLICANT_IIN, got, sizeof(got));
 		ck_assert_msg(strcmp(got, want) == 0, "case %zu (%s): library "

@@ -12,11 +12,15 @@
  * initialisation, the schema check) happens in kore_parent_configure(),
  * before the workers fork and install their seccomp filters.
  *
- * A stopping worker unloads this module without waiting for its task
+ * A request's work (struct job) lives apart from Kore's request, because
+ * Kore frees a request whose client hung up while its task still runs.
+ *
+ * A stopping worker would unload this module without waiting for its task
  * threads, which would then run unmapped code mid-transaction; so
  * kore_worker_teardown() first lets every started request finish
- * (QUJAT_DRAIN_MS, default 30 s).  Its transaction commits or rolls back
- * whole; the client sees the connection close and may retry.
+ * (QUJAT_DRAIN_MS, default 30 s) and then leaves with _exit().  Each
+ * transaction commits or rolls back whole; the client sees the connection
+ * close and may retry.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -44,6 +48,7 @@ int	qj_http(struct http_request *);
 int	qj_worker_init(int);
 void	kore_parent_configure(int, char **);
 void	kore_worker_teardown(void);
+void	kore_parent_teardown(void);
 
 /*
  * The sanitizer runtimes of the test build (build/san/qujat.so, see
@@ -86,16 +91,23 @@ KORE_SECCOMP_FILTER("qujat",
 	KORE_SYSCALL_ALLOW(link),	/* ... where renameat2 cannot */
 );
 
+/*
+ * A request's work, owned apart from the request: Kore frees a request
+ * whose client hung up while its task still runs (and calls the free hook
+ * on every pass until then), so the task's input and output live here and
+ * the job is freed by whichever ends last, the request or the task.
+ */
 struct job {
-	struct kore_task	task;		/* first: the entry casts back */
-	int			task_made;
-	struct api_req		req;
-	struct api_resp		resp;
-	LIST_ENTRY(job)		running;	/* while task_made */
+	struct kore_task	 task;		/* first: the entry casts back */
+	struct http_request	*req;		/* NULL once the request is gone */
+	int			 done;		/* the task has finished */
+	struct api_req		 in;
+	struct api_resp		 out;
+	LIST_ENTRY(job)		 jobs;
 };
 
-/* This worker's requests handed to task threads and not yet freed. */
-static LIST_HEAD(, job)	jobs_running = LIST_HEAD_INITIALIZER(jobs_running);
+/* This worker's jobs handed to task threads and not yet freed. */
+static LIST_HEAD(, job)	jobs = LIST_HEAD_INITIALIZER(jobs);
 
 static const char	*trusted_proxy;	/* QUJAT_TRUSTED_PROXY, or NULL */
 
@@ -304,55 +316,89 @@ job_run(struct kore_task *t)
 {
 	struct job	*job = (struct job *)t;
 
-	api_handle(&job->req, &job->resp);
+	api_handle(&job->in, &job->out);
 	return (KORE_RESULT_OK);
 }
 
 static void
-job_free(struct http_request *req)
+job_destroy(struct job *job)
 {
-	struct job	*job = http_state_get(req);
+	LIST_REMOVE(job, jobs);
+	kore_task_destroy(&job->task);
+	api_req_free(&job->in);
+	api_resp_free(&job->out);
+	free(job);
+}
 
-	if (job == NULL)
+/* On the event loop, when the task's thread is done with the job. */
+static void
+job_finished(struct kore_task *t)
+{
+	struct job	*job = (struct job *)t;
+
+	if (!kore_task_finished(t) || job->done)
 		return;
-	if (job->task_made) {
-		LIST_REMOVE(job, running);
-		kore_task_destroy(&job->task);
-	}
-	api_req_free(&job->req);
-	api_resp_free(&job->resp);
+	job->done = 1;
+	if (job->req != NULL)
+		http_request_wakeup(job->req);
+	else
+		job_destroy(job);
+}
+
+/* The request's free hook: Kore may call it more than once. */
+static void
+request_gone(struct http_request *req)
+{
+	struct job	**slot = http_state_get(req), *job;
+
+	if (slot == NULL || (job = *slot) == NULL)
+		return;
+	*slot = NULL;
+	job->req = NULL;
+	if (job->done)
+		job_destroy(job);
 }
 
 int
 qj_http(struct http_request *req)
 {
-	struct job	*job;
+	struct job	**slot, *job;
+	int		  copied;
 
 	if (!http_state_exists(req)) {
-		job = http_state_create(req, sizeof(*job), job_free);
-		api_resp_init(&job->resp);
-		if (copy_request(req, &job->req) != 0) {
+		slot = http_state_create(req, sizeof(*slot), request_gone);
+		if ((job = calloc(1, sizeof(*job))) == NULL) {
 			http_response(req, 503, NULL, 0);
 			return (KORE_RESULT_OK);
 		}
-		if (api_is_inline(&job->req)) {
-			api_handle(&job->req, &job->resp);
-			send_response(req, &job->resp);
+		api_resp_init(&job->out);
+		copied = copy_request(req, &job->in) == 0;
+		if (!copied || api_is_inline(&job->in)) {
+			if (copied)
+				api_handle(&job->in, &job->out);
+			else
+				job->out.status = 503;
+			send_response(req, &job->out);
+			api_req_free(&job->in);
+			api_resp_free(&job->out);
+			free(job);
 			return (KORE_RESULT_OK);
 		}
+		job->req = req;
+		*slot = job;
+		LIST_INSERT_HEAD(&jobs, job, jobs);
 		kore_task_create(&job->task, job_run);
-		job->task_made = 1;
-		LIST_INSERT_HEAD(&jobs_running, job, running);
-		kore_task_bind_request(&job->task, req);
+		kore_task_bind_callback(&job->task, job_finished);
 		kore_task_run(&job->task);
-		return (KORE_RESULT_RETRY);
-	}
-	job = http_state_get(req);
-	if (kore_task_state(&job->task) != KORE_TASK_STATE_FINISHED) {
 		http_request_sleep(req);
 		return (KORE_RESULT_RETRY);
 	}
-	send_response(req, &job->resp);
+	slot = http_state_get(req);
+	if ((job = *slot) == NULL || !job->done) {
+		http_request_sleep(req);
+		return (KORE_RESULT_RETRY);
+	}
+	send_response(req, &job->out);
 	return (KORE_RESULT_OK);
 }
 
@@ -379,7 +425,7 @@ tasks_in_module(void)
 	struct job	*job;
 	int		 n = 0;
 
-	LIST_FOREACH(job, &jobs_running, running)
+	LIST_FOREACH(job, &jobs, jobs)
 		n += !task_left_module(&job->task);
 	if (tick_running && !task_left_module(&tick_task))
 		n++;
@@ -398,14 +444,37 @@ kore_worker_teardown(void)
 	for (waited = 0; (n = tasks_in_module()) > 0 && waited < limit;
 	    waited += 10)
 		nanosleep(&pause, NULL);
-	if (n == 0) {
-		if (started > 0)
-			qj_log(QJ_LOG_INFO, "shutdown", "drained %d running "
-			    "request(s) in %ld ms", started, waited);
-		return;
-	}
-	/* Unloading now would crash those threads: leave without it. */
-	qj_log(QJ_LOG_ERR, "shutdown", "%d request(s) still running after "
-	    "%ld ms; stopping the worker without unloading", n, waited);
-	_exit(1);
+	if (n == 0 && started > 0)
+		qj_log(QJ_LOG_INFO, "shutdown", "drained %d running "
+		    "request(s) in %ld ms", started, waited);
+	else if (n > 0)
+		qj_log(QJ_LOG_ERR, "shutdown", "%d request(s) still running "
+		    "after %ld ms; their transactions roll back", n, waited);
+	/*
+	 * Leave now rather than through Kore's cleanup and exit(): with the
+	 * module unloaded a thread still inside it would crash, and the
+	 * libraries' exit handlers can deadlock against the task threads
+	 * (p11-kit's freelocale() waits forever for glibc's locale lock).
+	 * Nothing is lost: every acknowledged write is committed.
+	 */
+	fflush(stdout);
+	fflush(stderr);
+	_exit(n == 0 ? 0 : 1);
+}
+
+/*
+ * The parent's last step once every worker has stopped.  It, too, leaves
+ * with _exit(): under the sanitizer runtime the libraries' exit handlers
+ * deadlock (see kore_worker_teardown), and there is nothing left to flush
+ * but the pidfile, which Kore would remove next.
+ */
+void
+kore_parent_teardown(void)
+{
+	if (kore_pidfile != NULL)
+		(void)unlink(kore_pidfile);
+	qj_log(QJ_LOG_INFO, "shutdown", "stopped");
+	fflush(stdout);
+	fflush(stderr);
+	_exit(0);
 }

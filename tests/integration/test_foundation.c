@@ -4,15 +4,10 @@
  * scopes, IIN validation, malformed requests, migrations.
  */
 #include <check.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "store/db.h"
 #include "store/migrate.h"
 #include "tests/lib/harness.h"
 #include "tests/lib/http.h"
@@ -665,79 +660,6 @@ START_TEST(t_migrations_rerun_is_noop)
 }
 END_TEST
 
-static void *
-login_in_thread(void *arg)
-{
-	struct tclient	c = { "", "", "" };
-
-	*(long *)arg = t_login(&c, "registrar", demo_password("registrar"));
-	t_http_cleanup();
-	return (NULL);
-}
-
-static long long
-log_lines(const char *needle)
-{
-	char	q[512];
-
-	snprintf(q, sizeof(q), "SELECT count(*) FROM regexp_split_to_table("
-	    "pg_read_file('%s/kore.log'), E'\\n') l WHERE strpos(l, '%s') > 0",
-	    H.root, needle);
-	return (db_int(q));
-}
-
-/*
- * A request still running when the server is told to stop (SIGTERM)
- * finishes and commits before the worker unloads the module: Kore does
- * not wait for task threads, and unloading under one crashed the worker
- * (the sanitizer build reports that as a SEGV).  The login is held on a
- * table lock until after the signal.
- */
-START_TEST(t_stop_drains_running_requests)
-{
-	PGconn		*c = qj_db_conn(harness_db());
-	PGresult	*res;
-	pthread_t	 th;
-	long		 status = -1;
-	long long	 sessions, drained;
-	int		 i;
-
-	sessions = db_int("SELECT count(*) FROM session");
-	drained = log_lines("\"event\":\"shutdown\"");
-	res = PQexec(c, "BEGIN; LOCK TABLE session IN EXCLUSIVE MODE");
-	ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
-	PQclear(res);
-	ck_assert_int_eq(pthread_create(&th, NULL, login_in_thread, &status),
-	    0);
-	for (i = 0; i < 200; i++) {
-		res = PQexec(c, "SELECT count(*) FROM pg_locks WHERE NOT "
-		    "granted AND relation = 'session'::regclass");
-		ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
-		if (atoi(PQgetvalue(res, 0, 0)) > 0) {
-			PQclear(res);
-			break;
-		}
-		PQclear(res);
-		usleep(50 * 1000);
-	}
-	ck_assert_msg(i < 200, "the login never waited on the lock");
-	kill(H.kore, SIGTERM);
-	usleep(500 * 1000);
-	res = PQexec(c, "COMMIT");
-	ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
-	PQclear(res);
-	harness_stop_kore();
-	pthread_join(th, NULL);
-	/* Its transaction committed, though the client saw the connection
-	 * close rather than the 201. */
-	ck_assert_int_eq(db_int("SELECT count(*) FROM session"), sessions + 1);
-	ck_assert_msg(status == 0 || status == 201, "login got %ld", status);
-	ck_assert_int_eq(log_lines("\"event\":\"shutdown\""), drained + 1);
-	ck_assert_int_eq(log_lines("drained 1 running request"), 1);
-	harness_start_kore();
-}
-END_TEST
-
 START_TEST(t_server_refuses_newer_schema)
 {
 	struct qj_diag	 d;
@@ -794,7 +716,6 @@ foundation_suite(void)
 	tcase_add_test(tc, t_body_too_large);
 	tcase_add_test(tc, t_migrations_rerun_is_noop);
 	tcase_add_test(tc, t_server_refuses_newer_schema);
-	tcase_add_test(tc, t_stop_drains_running_requests);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -136,6 +136,8 @@ spawn_kore_env(const char *conf, const char *dsn, const char *log,
 		return (-1);
 	if ((pid = fork()) != 0)
 		return (pid);
+	/* Its own process group, so that stopping it reaches the workers. */
+	setpgid(0, 0);
 	if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644)) >= 0) {
 		dup2(fd, 1);
 		dup2(fd, 2);
@@ -261,23 +263,43 @@ harness_start_kore(void)
 		die("Kore did not become ready; see %s", log);
 }
 
-void
-harness_stop_kore(void)
-{
-	int	i, st;
+/* Kore instances that did not stop cleanly: harness_stop() counts them. */
+static int	unclean_stops;
 
-	if (H.kore <= 0)
+/*
+ * Stops a Kore started by spawn_kore(): SIGTERM, then up to 10 s for the
+ * parent and its workers to leave.  One that hangs (or dies of a signal)
+ * is a bug: it is killed with its whole process group and counted.
+ */
+static void
+stop_kore_pid(pid_t pid)
+{
+	int	i, st = 0;
+
+	if (pid <= 0)
 		return;
-	kill(H.kore, SIGTERM);
-	for (i = 0; i < 100; i++) {
-		if (waitpid(H.kore, &st, WNOHANG) == H.kore)
+	kill(pid, SIGTERM);
+	for (i = 0; i < 200; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
 			break;
 		usleep(50 * 1000);
 	}
-	if (i == 100) {
-		kill(H.kore, SIGKILL);
-		waitpid(H.kore, &st, 0);
+	/* Workers stop before their parent; none may be left behind. */
+	if (i == 200 || kill(-pid, 0) == 0 || !WIFEXITED(st)) {
+		fprintf(stderr, "harness: Kore %d did not stop cleanly "
+		    "(%s)\n", (int)pid, i == 200 ? "still running after 10 s" :
+		    !WIFEXITED(st) ? "killed by a signal" : "workers left");
+		unclean_stops++;
+		kill(-pid, SIGKILL);
+		if (i == 200)
+			waitpid(pid, &st, 0);
 	}
+}
+
+void
+harness_stop_kore(void)
+{
+	stop_kore_pid(H.kore);
 	H.kore = 0;
 }
 
@@ -333,8 +355,10 @@ harness_stop(void)
 		qj_db_free(test_db);
 		test_db = NULL;
 	}
+	reports = unclean_stops;
+	unclean_stops = 0;
 	if (H.root[0] != '\0') {
-		reports = server_sanitizer_reports();
+		reports += server_sanitizer_reports();
 		snprintf(cmd, sizeof(cmd), "sh tools/pg.sh stop %s/pg", H.root);
 		(void)run(cmd);
 		if (getenv("QUJAT_KEEP_TEST_DIR") == NULL) {
@@ -498,16 +522,5 @@ harness_start_extra_kore(const char *const *env, int wait_ms, char *base,
 void
 harness_stop_extra_kore(pid_t pid)
 {
-	int	i, st;
-
-	if (pid <= 0)
-		return;
-	kill(pid, SIGTERM);
-	for (i = 0; i < 100; i++) {
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			return;
-		usleep(50 * 1000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &st, 0);
+	stop_kore_pid(pid);
 }

@@ -7,9 +7,12 @@
  * real Kore with build/qujat.so (build/san/qujat.so, the sanitizer build,
  * under QUJAT_HARNESS_SAN=1) on a free loopback port with the test clock
  * enabled.  harness_stop() stops both, removes the directory and returns
- * the number of sanitizer reports the server logged: count them as
- * failures.  Call both from main(), around srunner_run_all(): Check forks
- * each test, and the children share the one server.
+ * the number of sanitizer reports the server logged plus the Kore
+ * instances that did not stop cleanly (hung, crashed, or left a worker
+ * behind): count them as failures.  Call both from main(), around
+ * srunner_run_all().  In fork mode the tests' children share the one
+ * server; a test that stops or restarts Kore needs CK_NOFORK, since Kore
+ * must stay a child of the process that started it.
  */
 #ifndef QJ_TEST_HARNESS_H
 #define QJ_TEST_HARNESS_H

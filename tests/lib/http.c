@@ -138,6 +138,9 @@ t_req(struct tclient *c, const char *method, const char *path,
 	curl_easy_setopt(cu, CURLOPT_HEADERFUNCTION, sink_write);
 	curl_easy_setopt(cu, CURLOPT_HEADERDATA, &h);
 	curl_easy_setopt(cu, CURLOPT_TIMEOUT, 30L);
+	/* Kore answers 408 and closes a kept-alive connection idle for its
+	 * http_header_timeout (10 s): never reuse one that old. */
+	curl_easy_setopt(cu, CURLOPT_MAXAGE_CONN, 5L);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(cu, CURLOPT_NOBODY, 1L);
 	if (body != NULL) {

@@ -191,10 +191,19 @@ struct wf_vote {
 	int		 noptions;
 };
 
+/*
+ * One element of an order item: read from a document of the case (an
+ * XPath), from a case variable, or a constant.  Variables and constants
+ * are text; integer makes the element a JSON integer (a year of study
+ * kept in a variable).
+ */
 struct wf_order_field {
 	char	 name[WF_ID_MAX];	/* element of the order's item */
-	char	*document;		/* role, "parent:role" or "var" */
+	char	*document;		/* role, "parent:role", "var"; NULL: value */
 	char	*select;		/* XPath, or the variable name */
+	char	*value;			/* the constant, when document is NULL */
+	int	 integer;		/* type="integer" */
+	int	 line;
 };
 
 struct wf_order_item {

@@ -89,6 +89,17 @@ attr_bool(xmlNodePtr n, const char *name)
 	return (b);
 }
 
+/* Whether an attribute is there and equals value. */
+static int
+attr_is(xmlNodePtr n, const char *name, const char *value)
+{
+	char	*v = attr(n, name);
+	int	 b = v != NULL && strcmp(v, value) == 0;
+
+	free(v);
+	return (b);
+}
+
 static void
 text_of(xmlNodePtr n, struct wf_text *t)
 {
@@ -506,6 +517,9 @@ state_of(struct load *ld, xmlNodePtr n, struct wf_state *s)
 				attr_id(f, "name", fl->name);
 				fl->document = attr(f, "document");
 				fl->select = attr(f, "select");
+				fl->value = attr(f, "value");
+				fl->integer = attr_is(f, "type", "integer");
+				fl->line = (int)xmlGetLineNo(f);
 			}
 		}
 	}
@@ -743,6 +757,40 @@ people_flag(struct wf_def *def)
 	def->uses_people = u;
 }
 
+/*
+ * An order item's field reads a document (document and select), a variable
+ * (document="var" and select) or is a constant (value alone); a document
+ * field selects with XPath that compiles.
+ */
+static int
+check_order_fields(struct load *ld, const struct wf_order_item *oi)
+{
+	const struct wf_order_field	*f;
+	int				 i, j;
+
+	for (i = 0; i < oi->nfields; i++) {
+		f = &oi->fields[i];
+		for (j = 0; j < i; j++)
+			if (strcmp(oi->fields[j].name, f->name) == 0)
+				return (bad(ld, f->line, "order-item field %s "
+				    "is given twice%s", f->name, ""));
+		if (f->value != NULL && (f->document != NULL ||
+		    f->select != NULL))
+			return (bad(ld, f->line, "order-item field %s: a "
+			    "constant value takes no document or select%s",
+			    f->name, ""));
+		if (f->value == NULL && (f->document == NULL ||
+		    f->select == NULL))
+			return (bad(ld, f->line, "order-item field %s needs "
+			    "document and select, or a value%s", f->name, ""));
+		if (f->document != NULL && strcmp(f->document, "var") != 0 &&
+		    !xpath_compiles(f->select))
+			return (bad(ld, f->line, "order-item field %s: select "
+			    "is not XPath 1.0: %s", f->name, f->select));
+	}
+	return (0);
+}
+
 /* The checks a schema cannot express. */
 static int
 check_semantics(struct load *ld, struct wf_def *def)
@@ -776,6 +824,9 @@ check_semantics(struct load *ld, struct wf_def *def)
 			return (bad(ld, 0, "state %s: no system transition "
 			    "handles order event %s", s->id,
 			    s->order_item->event));
+		if (s->order_item != NULL && check_order_fields(ld,
+		    s->order_item) != 0)
+			return (ld->err);
 	}
 	if (initial != 1)
 		return (bad(ld, 0, "a definition needs exactly one initial "
@@ -1212,6 +1263,7 @@ state_free(struct wf_state *s)
 		for (i = 0; i < s->order_item->nfields; i++) {
 			free(s->order_item->fields[i].document);
 			free(s->order_item->fields[i].select);
+			free(s->order_item->fields[i].value);
 		}
 		free(s->order_item->fields);
 		free(s->order_item->cite);

@@ -11,6 +11,7 @@
  * any submission, so a server-built order meets the same schema.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,33 @@ typed_value(const json_t *docjson, xmlNodePtr node)
 	return ((json_t *)v);
 }
 
+/*
+ * The JSON of a variable's or a constant's text: a string, or with
+ * type="integer" an integer (a 422 naming the case when the text is not
+ * one, e.g. a variable set from a form field left empty).
+ */
+static enum qj_err
+text_value(int64_t case_id, const struct wf_order_field *f, const char *text,
+    json_t **out, struct qj_diag *d)
+{
+	char		*end;
+	long long	 n;
+
+	if (!f->integer) {
+		*out = json_string(text);
+		return (QJ_OK);
+	}
+	errno = 0;
+	n = strtoll(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || !isdigit(
+	    (unsigned char)text[text[0] == '-']))
+		return (qj_fail(d, QJ_EUNPROC, "invalid-field", "case_ids",
+		    "case %lld: the order item's %s is not an integer: %.40s",
+		    (long long)case_id, f->name, text));
+	*out = json_integer((json_int_t)n);
+	return (QJ_OK);
+}
+
 struct listed {
 	int64_t		 id;
 	struct case_row	 c;
@@ -112,20 +140,16 @@ build_item(struct flow_env *env, struct listed *l, int number, json_t **item,
     json_t **flat, struct qj_diag *d)
 {
 	const struct wf_order_item	*oi = l->oi;
-	struct wf_guard_env		 genv;
 	PGresult			*pe = NULL, *doc = NULL;
 	xmlDocPtr			 x = NULL;
 	xmlNodePtr			 node;
 	json_t				*vars, *v, *dj = NULL;
-	char				 ref[64], cite[96], val[256];
+	char				 ref[64], cite[96];
 	const char			*role;
 	int64_t				 case_id;
 	enum qj_err			 err;
 	int				 i;
 
-	memset(&genv, 0, sizeof(genv));
-	genv.cal = env->cal;
-	genv.lang = env->lang;
 	if ((err = people_get(env->db, l->c.applicant_id, &pe, d)) != QJ_OK)
 		return (err);
 	if (PQntuples(pe) != 1) {
@@ -148,11 +172,16 @@ build_item(struct flow_env *env, struct listed *l, int number, json_t **item,
 	for (i = 0; i < oi->nfields && err == QJ_OK; i++) {
 		const struct wf_order_field *f = &oi->fields[i];
 
-		if (strcmp(f->document, "var") == 0) {
-			v = json_object_get(vars, f->select);
-			if (json_is_string(v)) {
+		if (f->document == NULL || strcmp(f->document, "var") == 0) {
+			v = f->document == NULL ? NULL :
+			    json_object_get(vars, f->select);
+			if (f->document == NULL || json_is_string(v)) {
+				err = text_value(l->id, f, f->document == NULL ?
+				    f->value : json_string_value(v), &v, d);
+				if (err != QJ_OK)
+					break;
 				json_object_set(*item, f->name, v);
-				json_object_set(*flat, f->name, v);
+				json_object_set_new(*flat, f->name, v);
 			}
 			continue;
 		}
@@ -186,11 +215,9 @@ build_item(struct flow_env *env, struct listed *l, int number, json_t **item,
 			if (!json_is_object(v) && !json_is_array(v))
 				json_object_set(*flat, f->name, v);
 		}
-		(void)genv;
-		(void)val;
 		/* The next field may read another document. */
-		if (i + 1 < oi->nfields &&
-		    strcmp(oi->fields[i + 1].document, f->document) != 0) {
+		if (i + 1 < oi->nfields && (oi->fields[i + 1].document == NULL ||
+		    strcmp(oi->fields[i + 1].document, f->document) != 0)) {
 			PQclear(doc);
 			doc = NULL;
 			if (x != NULL)

@@ -210,7 +210,7 @@ START_TEST(t_appeal_end_to_end)
 	struct cs_event	 ev;
 	char		*doc, path[96], due[16];
 	qj_time		 pub = published();
-	int64_t		 id;
+	int64_t		 id, order;
 	int		 i;
 
 	kit_login_as(&app, "applicant");
@@ -255,7 +255,29 @@ START_TEST(t_appeal_end_to_end)
 		kit_login_as(&c, commission[i].login);
 		cs_fire_ok(&c, commission[i].login, id, "sign-protocol", NULL);
 	}
+	/* Points added to an entrance-exam result reach the admission by the
+	 * head's order (SPEC 2.5): listed, signed, the appeal closes. */
+	cs_expect(id, "awaiting-order");
+	ck_assert(!cs_wait_sealed(id, 1));
+	order = cs_order("admission", &id, 1, "Апелляция нәтижелері бойынша",
+	    (const char *const[]){ "applicant", NULL });
+	cs_expect(order, "in-force");
 	cs_expect(id, "points-added");
+	{
+		char	q[512], v[32];
+
+		/* The item: the new score from the signed protocol, the
+		 * programme from the application, no year of study. */
+		snprintf(q, sizeof(q), "SELECT count(*) FROM case_document cd "
+		    "JOIN document d ON d.sha256 = cd.sha256 WHERE cd.case_id "
+		    "= %lld AND cd.role = 'order' AND convert_from(d.bytes, "
+		    "'UTF8') LIKE '%%<action>appeal-outcome</action>%%' AND "
+		    "convert_from(d.bytes, 'UTF8') LIKE '%%<newScore>76.5%%' AND convert_from(d.bytes, 'UTF8') LIKE "
+		    "'%%7R01114%%' AND convert_from(d.bytes, 'UTF8') NOT LIKE "
+		    "'%%yearOfStudy%%'", (long long)order);
+		ck_assert_int_gt(db_int(q), 0);
+		ck_assert_str_ne(cs_var(id, "appeal-order", v, sizeof(v)), "");
+	}
 	ck_assert_int_eq(db_int("SELECT count(*) FROM signature s JOIN "
 	    "case_document d ON d.id = s.case_document_id WHERE d.role = "
 	    "'protocol' AND s.commitment = 'origin' AND s.case_id = "
@@ -395,6 +417,38 @@ START_TEST(t_vote_tie_and_missing_member)
 		}
 		cs_expect(id, "dismissed");
 	}
+}
+END_TEST
+
+/* Points added on a final-attestation appeal go into the final protocol
+ * (seed 000 L887-L891): no order, the appeal closes when the protocol is
+ * signed.  Only an entrance-exam result waits for the head's order. */
+START_TEST(t_final_attestation_needs_no_order)
+{
+	struct tclient	 app, c;
+	const char	*votes[] = { "for", "for", "for" };
+	char		*doc;
+	int64_t		 id;
+	int		 i;
+
+	kit_login_as(&app, "applicant");
+	id = filed_appeal(&app, "<kind>final-attestation</kind>");
+	to_voting(id, 3);
+	vote_ok("chair", id, "uphold");
+	vote_ok("member1", id, "uphold");
+	cs_expect(id, "protocol-drafting");
+	doc = protocol(3, votes, "<decision>points-added</decision>");
+	kit_login_as(&c, "chair");
+	cs_fire_ok(&c, "chair", id, "draft-protocol",
+	    &(struct cs_event){ doc, NULL, NULL, NULL });
+	free(doc);
+	for (i = 0; i < 3; i++) {
+		kit_login_as(&c, commission[i].login);
+		cs_fire_ok(&c, commission[i].login, id, "sign-protocol", NULL);
+	}
+	cs_expect(id, "points-added");
+	ck_assert_msg(cs_wait_sealed(id, 30), "case %lld not sealed",
+	    (long long)id);
 }
 END_TEST
 
@@ -557,6 +611,7 @@ appeal_suite(void)
 	tcase_add_test(tc, t_filing_deadline);
 	tcase_add_test(tc, t_grounds_and_addressee);
 	tcase_add_test(tc, t_vote_tie_and_missing_member);
+	tcase_add_test(tc, t_final_attestation_needs_no_order);
 	tcase_add_test(tc, t_examiner_cannot_sit);
 	tcase_add_test(tc, t_hearing_rules);
 	tcase_add_test(tc, t_hearing_and_final_protocol_deadlines);

@@ -246,6 +246,53 @@ report(int year)
 
 /* Later events: notices, graduation and the yearly reports (a reminder
  * and a deadline each year), referral, no vacancy, release sheet. */
+/*
+ * Completion of studies: the Registrar Office puts the resident forward
+ * and the head's order (expulsion on completion, seed 000 L1639) graduates
+ * them.  The order's item carries the ground, the final year as a number
+ * and the contract's specialty.
+ */
+static void
+graduate(int64_t id, const char *on)
+{
+	struct tclient	 reg;
+	struct tresp	 r;
+	char		 data[96], q[512];
+	int64_t		 order;
+
+	kit_login_as(&reg, "registrar");
+	/* The year is a number; the date not in the future. */
+	cs_fire(&reg, "registrar", id, "request-completion-order",
+	    &(struct cs_event){ NULL, "{\"completed-on\":\"2999-01-01\","
+	    "\"final-year\":3}", NULL, NULL }, &r);
+	ck_assert_msg(cs_refused(&r, 422, "guard-failed",
+	    "graduation-not-in-future", NULL), "%s", r.body);
+	tresp_free(&r);
+	snprintf(data, sizeof(data), "{\"completed-on\":\"%s\","
+	    "\"final-year\":\"three\"}", on);
+	cs_fire(&reg, "registrar", id, "request-completion-order",
+	    &(struct cs_event){ NULL, data, NULL, NULL }, &r);
+	ck_assert_msg(cs_refused(&r, 422, "bad-input", "final-year", NULL),
+	    "%s", r.body);
+	tresp_free(&r);
+	snprintf(data, sizeof(data), "{\"completed-on\":\"%s\","
+	    "\"final-year\":3}", on);
+	cs_fire_ok(&reg, "registrar", id, "request-completion-order",
+	    &(struct cs_event){ NULL, data, NULL, NULL });
+	cs_expect(id, "awaiting-graduation-order");
+	order = cs_order("student", &id, 1, "Оқуды аяқтауына байланысты",
+	    (const char *const[]){ "applicant", NULL });
+	cs_expect(order, "in-force");
+	cs_expect(id, "graduated");
+	snprintf(q, sizeof(q), "SELECT count(*) FROM case_document cd JOIN "
+	    "document d ON d.sha256 = cd.sha256 WHERE cd.case_id = %lld AND "
+	    "cd.role = 'order' AND convert_from(d.bytes, 'UTF8') LIKE "
+	    "'%%<yearOfStudy>3</yearOfStudy><action>expelled</action>"
+	    "<effectiveDate>%s</effectiveDate><expulsionGround>completion"
+	    "</expulsionGround>%%'", (long long)order, on);
+	ck_assert_int_gt(db_int(q), 0);
+}
+
 START_TEST(t_later_events)
 {
 	struct tclient	 app, reg, cust;
@@ -272,11 +319,9 @@ START_TEST(t_later_events)
 	ck_assert_str_eq(cs_var(id, "last-notice-on-time", v, sizeof(v)),
 	    "false");
 	cs_expect(id, "in-force");
-	/* Graduation: three yearly reports, each with a reminder. */
-	snprintf(data, sizeof(data), "{\"graduated-on\":\"%s\"}", today(0, g));
-	cs_fire_ok(&reg, "registrar", id, "graduate",
-	    &(struct cs_event){ NULL, data, NULL, NULL });
-	cs_expect(id, "graduated");
+	/* Graduation by the completion order: three yearly reports, each
+	 * with a reminder, counted from the order's date. */
+	graduate(id, today(0, g));
 	grad = midnight(g);
 	for (k = 1; k <= 3; k++) {
 		char name[48], rule[24];
@@ -359,9 +404,7 @@ START_TEST(t_contract_end_to_end)
 	kit_login_as(&app, "applicant");
 	kit_login_as(&reg, "registrar");
 	kit_login_as(&cust, "customer");
-	snprintf(data, sizeof(data), "{\"graduated-on\":\"%s\"}", today(0, g));
-	cs_fire_ok(&reg, "registrar", id, "graduate",
-	    &(struct cs_event){ NULL, data, NULL, NULL });
+	graduate(id, today(0, g));
 	cs_fire_ok(&cust, "customer", id, "refer", &(struct cs_event){ NULL,
 	    "{\"referral-number\":\"Ж-18\",\"medical-organisation\":"
 	    "\"№ 7 қалалық емхана\"}", NULL, NULL });

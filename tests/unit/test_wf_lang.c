@@ -57,6 +57,8 @@ static const char *const head =
 #define TR(ev, from, to, attrs, actor, inner) "<transition event=\"" ev \
 	"\" from=\"" from "\" to=\"" to "\"" attrs ">" TITLE actor inner \
 	"</transition>\n"
+#define OITEM(fields) "<order-item series=\"s\" action=\"x\" " \
+	"event=\"ordered\" cite=\"x y z\">" fields "</order-item>"
 #define APPLICANT	"<actor applicant=\"true\"/>"
 #define SYSTEM		"<actor system=\"true\"/>"
 
@@ -795,6 +797,24 @@ START_TEST(t_loader_refusals)
 		    TR("go", "a", "a", "", APPLICANT, "<guard id=\"g\" "
 		    "test=\"qj:nonesuch()\" cite=\"x y z\">" MSG "</guard>"),
 		    "does not evaluate" },
+		{ STATE("a", " initial=\"true\"", OITEM("<field name=\"x\" "
+		    "value=\"c\" document=\"var\" select=\"v\"/>"))
+		    TR("ordered", "a", "a", "", SYSTEM, ""),
+		    "a constant value takes no document" },
+		{ STATE("a", " initial=\"true\"", OITEM("<field name=\"x\" "
+		    "document=\"application\"/>"))
+		    TR("ordered", "a", "a", "", SYSTEM, ""),
+		    "needs document and select, or a value" },
+		{ STATE("a", " initial=\"true\"", OITEM("<field name=\"x\"/>"))
+		    TR("ordered", "a", "a", "", SYSTEM, ""),
+		    "needs document and select, or a value" },
+		{ STATE("a", " initial=\"true\"", OITEM("<field name=\"x\" "
+		    "document=\"application\" select=\"t:a[\"/>"))
+		    TR("ordered", "a", "a", "", SYSTEM, ""),
+		    "select is not XPath 1.0" },
+		{ STATE("a", " initial=\"true\"", OITEM("<field name=\"x\" "
+		    "value=\"1\"/><field name=\"x\" value=\"2\"/>"))
+		    TR("ordered", "a", "a", "", SYSTEM, ""), "is given twice" },
 	};
 	struct wf_def	*def;
 	struct qj_diag	 d;
@@ -824,6 +844,22 @@ START_TEST(t_loads_the_new_definitions)
 	ck_assert_ptr_nonnull(ap = wf_set_find(set, "appeal"));
 	ck_assert_ptr_nonnull(rs = wf_set_find(set, "reinstatement"));
 	ck_assert_ptr_nonnull(tc = wf_set_find(set, "tripartite-contract"));
+	/* Order items read documents, variables (typed) and constants. */
+	{
+		const struct wf_order_item *oi = wf_state(tc,
+		    "awaiting-graduation-order")->order_item;
+
+		ck_assert_ptr_nonnull(oi);
+		ck_assert_int_eq(oi->nfields, 4);
+		ck_assert_str_eq(oi->fields[0].document, "contract");
+		ck_assert_int_eq(oi->fields[0].integer, 0);
+		ck_assert_str_eq(oi->fields[1].document, "var");
+		ck_assert_int_eq(oi->fields[1].integer, 1);
+		ck_assert_ptr_null(oi->fields[3].document);
+		ck_assert_str_eq(oi->fields[3].value, "completion");
+		ck_assert_str_eq(wf_state(ap, "awaiting-order")->order_item->
+		    action, "appeal-outcome");
+	}
 	/* Only definitions that read people make the runtime load them. */
 	ck_assert(!al->uses_people);
 	ck_assert(ap->uses_people);

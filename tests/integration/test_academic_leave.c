@@ -62,6 +62,10 @@ START_TEST(t_end_to_end)
 	rorder = kit_draft_order(&reg, &id, 1);
 	kit_sign_order(rorder);
 	kit_expect_state(&app, id, "studying");
+	/* The state-order funding stopped by the leave order resumes
+	 * (seed 000 L1051-L1061). */
+	ck_assert_int_eq(db_int("SELECT count(*) FROM wf_case WHERE vars ->> "
+	    "'funding' = 'resumed'"), 1);
 	/* The return-by deadline is cancelled, not fired. */
 	ck_assert_int_eq(db_int("SELECT count(*) FROM deadline WHERE state = "
 	    "'fired'"), 0);

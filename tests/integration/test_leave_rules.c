@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/lib/casekit.h"
 #include "tests/lib/flowkit.h"
 #include "tests/lib/harness.h"
 #include "tests/lib/http.h"
@@ -70,6 +71,63 @@ START_TEST(t_evidence_by_ground)
 	ck_assert_int_eq(open_with(&app, "child", "birth-certificate",
 	    "2027-03-01", NULL, &id, &r), 422);	/* child's birth date */
 	tresp_free(&r);
+}
+END_TEST
+
+/*
+ * Funding during the leave (seed 000 L1043-L1071): the Registrar Office
+ * states the basis; the leave order stops the state-order funding or the
+ * paid tuition, and the stipend continues on maternity leave.
+ */
+START_TEST(t_funding_during_leave)
+{
+	struct tclient	 app, dean, reg;
+	struct tresp	 r;
+	int64_t		 ids[2], order;
+	char		 v[64];
+	int		 i;
+
+	kit_set_clock(0);
+	kit_login_as(&app, "applicant");
+	kit_login_as(&dean, "dean");
+	kit_login_as(&reg, "registrar");
+	ck_assert_int_eq(open_with(&app, "medical", "dkk-conclusion",
+	    "2027-05-31", NULL, &ids[0], &r), 201);
+	tresp_free(&r);
+	ck_assert_int_eq(open_with(&app, "maternity", "dkk-conclusion",
+	    "2027-05-31", NULL, &ids[1], &r), 201);
+	tresp_free(&r);
+	for (i = 0; i < 2; i++) {
+		kit_fire_ok(&app, "applicant", ids[i], "submit", "");
+		kit_fire_ok(&dean, "dean", ids[i], "approve", "");
+	}
+	/* The basis is required, and is one of the two the rules know. */
+	t_fire(&reg, "registrar", "rsa", ids[0], "confirm-record", "", &r);
+	ck_assert_msg(cs_refused(&r, 422, "bad-input", "funding-basis", NULL),
+	    "%s", r.body);
+	tresp_free(&r);
+	t_fire(&reg, "registrar", "rsa", ids[0], "confirm-record",
+	    "\"data\":{\"funding-basis\":\"grant\"}", &r);
+	ck_assert_msg(cs_refused(&r, 422, "guard-failed", "funding-basis-known",
+	    "seed 000 L1051-L1061"), "%s", r.body);
+	tresp_free(&r);
+	kit_expect_state(&reg, ids[0], "registrar-check");
+	kit_fire_ok(&reg, "registrar", ids[0], "confirm-record",
+	    "\"data\":{\"funding-basis\":\"state-order\"}");
+	kit_fire_ok(&reg, "registrar", ids[1], "confirm-record",
+	    "\"data\":{\"funding-basis\":\"paid\"}");
+	ck_assert_str_eq(cs_var(ids[0], "funding", v, sizeof(v)), "");
+	/* One order for both: registered, the funding stops. */
+	order = kit_draft_order(&reg, ids, 2);
+	kit_sign_order(order);
+	kit_expect_state(&reg, ids[0], "on-leave");
+	ck_assert_str_eq(cs_var(ids[0], "funding", v, sizeof(v)),
+	    "state-order-funding-suspended");
+	ck_assert_str_eq(cs_var(ids[0], "stipend", v, sizeof(v)),
+	    "as-the-law-provides");
+	ck_assert_str_eq(cs_var(ids[1], "funding", v, sizeof(v)),
+	    "tuition-payment-suspended");
+	ck_assert_str_eq(cs_var(ids[1], "stipend", v, sizeof(v)), "continues");
 }
 END_TEST
 
@@ -221,6 +279,7 @@ main(void)
 
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, t_evidence_by_ground);
+	tcase_add_test(tc, t_funding_during_leave);
 	tcase_add_test(tc, t_durations_by_ground);
 	tcase_add_test(tc, t_registrar_sends_back);
 	tcase_add_test(tc, t_return_evidence_by_ground);

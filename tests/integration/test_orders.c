@@ -100,7 +100,8 @@ START_TEST(t_twenty_orders_signed_at_once)
 		cases[i] = leave_case(&app, "applicant", i);
 		kit_fire_ok(&app, "applicant", cases[i], "submit", "");
 		kit_fire_ok(&dean, "dean", cases[i], "approve", "");
-		kit_fire_ok(&reg, "registrar", cases[i], "confirm-record", "");
+		kit_fire_ok(&reg, "registrar", cases[i], "confirm-record",
+		    "\"data\":{\"funding-basis\":\"state-order\"}");
 		orders[i] = kit_draft_order(&reg, &cases[i], 1);
 		kit_fire_ok(&reg, "registrar", orders[i], "send-for-approval", "");
 		kit_fire_ok(&legal, "legal", orders[i], "endorse", "");
@@ -230,8 +231,10 @@ START_TEST(t_order_lists_many)
 	kit_fire_ok(&dean, "dean", cases[0], "approve", "");
 	kit_fire_ok(&dean, "dean", cases[1], "approve", "");
 	/* Case 2 is not ready: an order cannot list it. */
-	kit_fire_ok(&reg, "registrar", cases[0], "confirm-record", "");
-	kit_fire_ok(&reg, "registrar", cases[1], "confirm-record", "");
+	kit_fire_ok(&reg, "registrar", cases[0], "confirm-record",
+	    "\"data\":{\"funding-basis\":\"state-order\"}");
+	kit_fire_ok(&reg, "registrar", cases[1], "confirm-record",
+	    "\"data\":{\"funding-basis\":\"state-order\"}");
 	snprintf(path, sizeof(path), "/api/orders");
 	t_json(&reg, "POST", path, "{\"series\":\"student\",\"case_ids\":[1],"
 	    "\"language\":\"kk\"}", &r);

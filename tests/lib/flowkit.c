@@ -135,7 +135,8 @@ kit_approve_leave(struct tclient *app, struct tclient *dean, struct tclient *reg
 {
 	kit_fire_ok(app, "applicant", id, "submit", "");
 	kit_fire_ok(dean, "dean", id, "approve", "");
-	kit_fire_ok(reg, "registrar", id, "confirm-record", "");
+	kit_fire_ok(reg, "registrar", id, "confirm-record",
+	    "\"data\":{\"funding-basis\":\"state-order\"}");
 	kit_expect_state(reg, id, "awaiting-order");
 }
 

@@ -126,8 +126,10 @@ t_fire(struct tclient *c, const char *login, const char *kind,
 	    cert ? cert : "");
 	s = json_dumps(body, 0);
 	json_decref(body);
-	/* A transition that brings a document signs that document. */
-	if (strncmp(extra, "\"document", 9) == 0) {
+	/* A transition that brings a document signs that document; its
+	 * inputs are checked with the guards before anything is signed. */
+	if (strncmp(extra, "\"document", 9) == 0 ||
+	    strncmp(extra, "\"data\"", 6) == 0) {
 		char *t = malloc(strlen(s) + strlen(extra) + 2);
 
 		sprintf(t, "%.*s,%s}", (int)strlen(s) - 1, s, extra);

@@ -4,7 +4,7 @@
  *	qujat sign --url URL
  *	    (--login NAME --login-password-file FILE | --token-file FILE)
  *	    --case ID --event EVENT [--document FILE.json|FILE.xml]
- *	    [--reason TEXT] --p12 FILE.p12 --p12-password-file FILE
+ *	    [--data JSON] [--reason TEXT] --p12 FILE.p12 --p12-password-file FILE
  *
  * Fires EVENT on case ID through the HTTP API with a signature made here,
  * with the private key of a PKCS#12 file, as a person's own signing tool
@@ -76,6 +76,7 @@ struct sg_args {
 	const char	*event;
 	const char	*document;
 	const char	*reason;
+	const char	*data;
 	const char	*p12;
 	const char	*p12_pw_file;
 };
@@ -106,7 +107,7 @@ sg_usage(const char *why)
 	    "           (--login NAME --login-password-file FILE | "
 	    "--token-file FILE)\n"
 	    "           --case ID --event EVENT [--document FILE.json|"
-	    "FILE.xml] [--reason TEXT]\n"
+	    "FILE.xml] [--data JSON] [--reason TEXT]\n"
 	    "           --p12 FILE.p12 --p12-password-file FILE\n");
 	return (2);
 }
@@ -127,6 +128,7 @@ sg_parse_args(int argc, char **argv, struct sg_args *a)
 		{ "--event", offsetof(struct sg_args, event) },
 		{ "--document", offsetof(struct sg_args, document) },
 		{ "--reason", offsetof(struct sg_args, reason) },
+		{ "--data", offsetof(struct sg_args, data) },
 		{ "--p12", offsetof(struct sg_args, p12) },
 		{ "--p12-password-file",
 		    offsetof(struct sg_args, p12_pw_file) },
@@ -453,6 +455,25 @@ sg_cert_pem(X509 *cert)
 	return (out);
 }
 
+/* Adds --data, the event's inputs as a JSON object, to a request body. */
+static enum qj_err
+sg_data(const char *text, json_t *body, struct qj_diag *d)
+{
+	json_t		*o;
+	json_error_t	 e;
+
+	if ((o = json_loads(text, JSON_REJECT_DUPLICATES, &e)) == NULL)
+		return (qj_fail(d, QJ_EINVAL, "data", "--data", "--data is not "
+		    "JSON: %s", e.text));
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return (qj_fail(d, QJ_EINVAL, "data", "--data", "--data must "
+		    "be a JSON object, e.g. {\"funding-basis\":\"paid\"}"));
+	}
+	json_object_set_new(body, "data", o);
+	return (QJ_OK);
+}
+
 /*
  * Adds --document to a request body: "document" (a JSON object) or
  * "document_xml" (the XML text), by the file's first non-blank byte.
@@ -599,6 +620,9 @@ sg_run(struct sg_http *h, const struct sg_args *a, EVP_PKEY *key, X509 *cert,
 		goto out;
 	if (a->reason != NULL)
 		json_object_set_new(body, "reason", json_string(a->reason));
+	/* The event's inputs, checked at phase one, go with phase two. */
+	if (json_object_get(signing, "data") != NULL)
+		json_object_set(body, "data", json_object_get(signing, "data"));
 	sg_resp_free(&r);
 	snprintf(path, sizeof(path), "/api/cases/%s/transitions", a->case_id);
 	(void)sg_request(h, "POST", path, body, &r);
@@ -649,6 +673,7 @@ cmd_sign(int argc, char **argv)
 	    a.login_pw_file, &secret, &d) != QJ_OK ||
 	    (signing = json_object()) == NULL ||
 	    (a.document != NULL && sg_document(a.document, signing, &d) !=
+	    QJ_OK) || (a.data != NULL && sg_data(a.data, signing, &d) !=
 	    QJ_OK)) {
 		fprintf(stderr, "qujat sign: %s\n", d.detail[0] != '\0' ?
 		    d.detail : "out of memory");

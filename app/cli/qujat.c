@@ -33,8 +33,8 @@ static const struct command commands[] = {
 	    "[--expect-iin IIN] SIGNED.xml" },
 	{ "sign", cmd_sign, "sign --url URL (--login NAME "
 	    "--login-password-file FILE | --token-file FILE) --case ID "
-	    "--event EVENT [--document FILE.json|FILE.xml] [--reason TEXT] "
-	    "--p12 FILE.p12 --p12-password-file FILE" },
+	    "--event EVENT [--document FILE.json|FILE.xml] [--data JSON] "
+	    "[--reason TEXT] --p12 FILE.p12 --p12-password-file FILE" },
 	{ "verify-audit", cmd_verify_audit,
 	    "verify-audit [--db DSN] [--stream S | --case ID] [--verbose]" },
 	{ "verify-archive", cmd_verify_archive,

@@ -1259,6 +1259,36 @@ START_TEST(t_qujat_sign)
 	ck_assert_int_eq(db_count("SELECT count(*) FROM audit_event WHERE "
 	    "case_id = %lld AND action = 'approve' AND detail->>'reason' = "
 	    "'Негіз расталды'", (long long)s.id), 1);
+	/* --data: the registrar's check states the funding basis, which
+	 * the event requires; not JSON, or not an object, is a usage error. */
+	scene_file(&s, "registrar.pw", demo_password("registrar"), pw,
+	    sizeof(pw));
+	snprintf(args, sizeof(args), "--login registrar --login-password-file "
+	    "'%s' --case %lld --event confirm-record --p12 " SV_CERTS
+	    "/users/registrar-rsa.p12 --p12-password-file " SV_CERTS
+	    "/users/password", pw, (long long)s.id);
+	ck_assert_int_eq(qujat_sign(&s, args, &out), 1);
+	ck_assert_msg(strstr(out, "funding-basis") != NULL, "%s", out);
+	free(out);
+	snprintf(args, sizeof(args), "--login registrar --login-password-file "
+	    "'%s' --case %lld --event confirm-record --data '[\"paid\"]' "
+	    "--p12 " SV_CERTS "/users/registrar-rsa.p12 --p12-password-file "
+	    SV_CERTS "/users/password", pw, (long long)s.id);
+	ck_assert_int_eq(qujat_sign(&s, args, &out), 2);
+	ck_assert_msg(strstr(out, "JSON object") != NULL, "%s", out);
+	free(out);
+	snprintf(args, sizeof(args), "--login registrar --login-password-file "
+	    "'%s' --case %lld --event confirm-record --data "
+	    "'{\"funding-basis\":\"paid\"}' --p12 " SV_CERTS
+	    "/users/registrar-rsa.p12 --p12-password-file " SV_CERTS
+	    "/users/password", pw, (long long)s.id);
+	rc = qujat_sign(&s, args, &out);
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
+	ck_assert_msg(strstr(out, "state: awaiting-order\n") != NULL, "%s",
+	    out);
+	free(out);
+	ck_assert_int_eq(db_count("SELECT count(*) FROM wf_case WHERE id = %lld "
+	    "AND vars ->> 'funding-basis' = 'paid'", (long long)s.id), 1);
 	/* An event that takes no signature is not for qujat sign. */
 	snprintf(args, sizeof(args), "--token-file '%s' --case %lld --event "
 	    "withdraw --p12 " SV_CERTS "/users/dean-ec.p12 "

@@ -88,6 +88,11 @@ static const struct api_route routes[] = {
 	{ API_GET,	"/api/calendar",		h_calendar_get,	0 },
 	{ API_PUT,	"/api/calendar/days/{name}",	h_calendar_put,	R_JSON },
 	{ API_DELETE,	"/api/calendar/days/{name}",	h_calendar_delete, 0 },
+	{ API_GET,	"/api/calendar/periods",	h_calendar_periods_get, 0 },
+	{ API_POST,	"/api/calendar/periods",	h_calendar_periods_create,
+	    R_JSON },
+	{ API_DELETE,	"/api/calendar/periods/{id}",	h_calendar_periods_delete,
+	    0 },
 	{ API_POST,	"/api/orders",			h_orders_create, R_JSON },
 };
 

@@ -127,6 +127,129 @@ START_TEST(t_deadlines_follow_the_edit)
 }
 END_TEST
 
+/*
+ * The academic calendar (summer vacation and the like, read by
+ * qj:in-period): read by anyone signed in, edited by an administrator with
+ * its source; bad input is refused naming the field and writes nothing;
+ * periods of one kind and unit never overlap; every edit is audited.
+ */
+START_TEST(t_academic_periods)
+{
+	static const struct {
+		const char	*body;
+		long		 status;
+		const char	*field;
+	} bad[] = {
+		{ "{\"kind\":\"Summer\",\"academic_year\":\"2029-2030\","
+		    "\"starts_on\":\"2030-07-01\",\"ends_on\":\"2030-08-31\","
+		    "\"title_kk\":\"a\",\"title_ru\":\"a\",\"title_en\":\"a\","
+		    "\"source\":\"rector's order\"}", 400, "kind" },
+		{ "{\"kind\":\"summer-vacation\",\"academic_year\":\"2029-2031\","
+		    "\"starts_on\":\"2030-07-01\",\"ends_on\":\"2030-08-31\","
+		    "\"title_kk\":\"a\",\"title_ru\":\"a\",\"title_en\":\"a\","
+		    "\"source\":\"rector's order\"}", 400, "academic_year" },
+		{ "{\"kind\":\"summer-vacation\",\"academic_year\":\"2029-2030\","
+		    "\"starts_on\":\"2030-13-01\",\"ends_on\":\"2030-08-31\","
+		    "\"title_kk\":\"a\",\"title_ru\":\"a\",\"title_en\":\"a\","
+		    "\"source\":\"rector's order\"}", 400, "starts_on" },
+		{ "{\"kind\":\"summer-vacation\",\"academic_year\":\"2029-2030\","
+		    "\"starts_on\":\"2030-07-01\",\"ends_on\":\"2030-06-30\","
+		    "\"title_kk\":\"a\",\"title_ru\":\"a\",\"title_en\":\"a\","
+		    "\"source\":\"rector's order\"}", 422, "ends_on" },
+		{ "{\"kind\":\"summer-vacation\",\"academic_year\":\"2029-2030\","
+		    "\"starts_on\":\"2031-07-01\",\"ends_on\":\"2031-08-31\","
+		    "\"title_kk\":\"a\",\"title_ru\":\"a\",\"title_en\":\"a\","
+		    "\"source\":\"rector's order\"}", 422, "starts_on" },
+		{ "{\"kind\":\"summer-vacation\",\"academic_year\":\"2029-2030\","
+		    "\"starts_on\":\"2030-07-01\",\"ends_on\":\"2030-08-31\","
+		    "\"title_kk\":\"a\",\"title_ru\":\"a\",\"title_en\":\"a\"}",
+		    400, "source" },
+		{ "{\"kind\":\"summer-vacation\",\"academic_year\":\"2029-2030\","
+		    "\"starts_on\":\"2030-07-01\",\"ends_on\":\"2030-08-31\","
+		    "\"title_kk\":\"a\",\"title_ru\":\"a\",\"title_en\":\"a\","
+		    "\"source\":\"rector's order\",\"colour\":\"red\"}", 400,
+		    "colour" },
+		{ "{\"kind\":\"summer-vacation\",\"academic_year\":\"2029-2030\","
+		    "\"starts_on\":\"2030-07-01\",\"ends_on\":\"2030-08-31\","
+		    "\"title_kk\":\"a\",\"title_ru\":\"a\",\"title_en\":\"a\","
+		    "\"source\":\"rector's order\",\"unit_id\":999999}", 422,
+		    "unit_id" },
+		{ "{\"kind\":\"summer-vacation\",\"academic_year\":\"2029-2030\","
+		    "\"starts_on\":\"2030-07-01\",\"ends_on\":\"2030-08-31\","
+		    "\"title_kk\":\"a\",\"title_ru\":\"a\",\"title_en\":\"a\","
+		    "\"source\":\"rector's order\",\"unit_id\":\"1\"}", 400,
+		    "unit_id" },
+		/* The seeded summer vacation of 2025-2026. */
+		{ "{\"kind\":\"summer-vacation\",\"academic_year\":\"2025-2026\","
+		    "\"starts_on\":\"2026-08-15\",\"ends_on\":\"2026-09-15\","
+		    "\"title_kk\":\"a\",\"title_ru\":\"a\",\"title_en\":\"a\","
+		    "\"source\":\"rector's order\"}", 409, "starts_on" },
+	};
+	struct tclient	 app, admin, aud;
+	struct tresp	 r;
+	char		 path[96];
+	long long	 rows, events, id;
+	size_t		 i;
+
+	kit_login_as(&app, "applicant");
+	kit_login_as(&admin, "admin");
+	ck_assert_int_eq(t_json(&app, "GET", "/api/calendar/periods?"
+	    "academic_year=2025-2026", NULL, &r), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"2026-07-01\""));
+	ck_assert_ptr_nonnull(strstr(r.body, "summer-vacation"));
+	tresp_free(&r);
+	ck_assert_int_eq(t_json(&app, "GET", "/api/calendar/periods?"
+	    "academic_year=2025", NULL, &r), 400);
+	tresp_free(&r);
+	rows = db_int("SELECT count(*) FROM academic_period");
+	events = db_int("SELECT count(*) FROM audit_event WHERE stream = "
+	    "'calendar'");
+	ck_assert_int_eq(t_json(&app, "POST", "/api/calendar/periods",
+	    bad[0].body, &r), 403);
+	tresp_free(&r);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		t_json(&admin, "POST", "/api/calendar/periods", bad[i].body, &r);
+		ck_assert_msg(r.status == bad[i].status && t_is_problem(&r,
+		    bad[i].status, NULL) && json_is_string(json_object_get(
+		    r.json, "field")) && strcmp(t_str(&r, "field"),
+		    bad[i].field) == 0, "case %zu: %ld %s", i, r.status, r.body);
+		tresp_free(&r);
+	}
+	ck_assert_int_eq(db_int("SELECT count(*) FROM academic_period"), rows);
+	/* Added, listed, removed once. */
+	ck_assert_int_eq(t_json(&admin, "POST", "/api/calendar/periods",
+	    "{\"kind\":\"summer-vacation\",\"academic_year\":\"2029-2030\","
+	    "\"starts_on\":\"2030-07-01\",\"ends_on\":\"2030-08-31\","
+	    "\"title_kk\":\"Жазғы каникул\",\"title_ru\":\"Летние каникулы\","
+	    "\"title_en\":\"Summer vacation\",\"source\":\"Academic calendar "
+	    "2029-2030, rector's order\"}", &r), 201);
+	id = t_int(&r, "id");
+	tresp_free(&r);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM academic_period"),
+	    rows + 1);
+	ck_assert_int_eq(t_json(&app, "GET", "/api/calendar/periods?"
+	    "academic_year=2029-2030", NULL, &r), 200);
+	ck_assert_ptr_nonnull(strstr(r.body, "\"2030-08-31\""));
+	tresp_free(&r);
+	snprintf(path, sizeof(path), "/api/calendar/periods/%lld", id);
+	ck_assert_int_eq(t_json(&app, "DELETE", path, NULL, &r), 403);
+	tresp_free(&r);
+	ck_assert_int_eq(t_json(&admin, "DELETE", path, NULL, &r), 204);
+	tresp_free(&r);
+	ck_assert_int_eq(t_json(&admin, "DELETE", path, NULL, &r), 404);
+	tresp_free(&r);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM academic_period"), rows);
+	/* Two edits, in the calendar stream, which verifies. */
+	ck_assert_int_eq(db_int("SELECT count(*) FROM audit_event WHERE stream "
+	    "= 'calendar'"), events + 2);
+	kit_login_as(&aud, "auditor");
+	ck_assert_int_eq(t_json(&aud, "GET", "/api/audit/verify?stream=calendar",
+	    NULL, &r), 200);
+	ck_assert(json_is_true(json_object_get(r.json, "valid")));
+	tresp_free(&r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -138,6 +261,7 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, t_read_and_roles);
 	tcase_add_test(tc, t_deadlines_follow_the_edit);
+	tcase_add_test(tc, t_academic_periods);
 	suite_add_tcase(s, tc);
 	harness_start();
 	sr = srunner_create(s);

@@ -41,6 +41,7 @@ def add(path, method, o): paths.setdefault(path, {})[method] = o
 
 add("/healthz", "get", op("The process is alive (never touches the database)", "health", {"200": ok("alive", obj({"status": S}))}, security=False))
 add("/readyz", "get", op("The database answers and its schema is this server's", "health", {"200": ok("ready", obj({"status": S, "schema": I}))}, security=False))
+add("/metrics", "get", op("Prometheus metrics (text format 0.0.4) for an administrator's bearer token: requests by route and status class, request durations, cases by workflow and state, pending and overdue deadlines, the sealing queue, archives", "health", {"200": ok("metrics", S, "text/plain")}))
 add("/api/openapi.json", "get", op("This document", "health", {"200": ok("OpenAPI 3.0", {"type": "object"})}, security=False))
 add("/api/session", "post", op("Log in: a session cookie (HttpOnly, SameSite=Strict) and the CSRF token", "session",
     {"201": ok("logged in", obj({"person_id": I, "csrf_token": S, "idle_timeout": I, "expires_in": I}))},

@@ -10,6 +10,8 @@
  */
 #include <sys/stat.h>
 
+#include <time.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@
 #include "core/codec.h"
 #include "core/jsonin.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/xades.h"
 #include "store/cases.h"
 
@@ -33,6 +36,7 @@ static const struct api_route routes[] = {
 	{ API_GET,	"/healthz",			h_healthz,
 	    R_PUBLIC | R_NODB },
 	{ API_GET,	"/readyz",			h_readyz,	R_PUBLIC },
+	{ API_GET,	"/metrics",			h_metrics,	0 },
 	{ API_GET,	"/api/openapi.json",		h_openapi,
 	    R_PUBLIC | R_NODB },
 	{ API_POST,	"/api/session",			h_session_create,
@@ -100,6 +104,10 @@ static const char *const method_names[] = {
 	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OTHER"
 };
 
+/* "GET /api/cases/{id}" per route, for the metrics; written by api_init(). */
+static char	route_labels[QJ_NELEM(routes)][96];
+static const char *route_label_ptrs[QJ_NELEM(routes)];
+
 static int64_t
 env_int(const char *name, int64_t def, int64_t min, int64_t max, int *bad)
 {
@@ -117,6 +125,30 @@ env_int(const char *name, int64_t def, int64_t min, int64_t max, int *bad)
 		return (def);
 	}
 	return (n);
+}
+
+/* The shared request counters, mapped before the workers fork. */
+static int
+init_metrics(void)
+{
+	size_t	i;
+
+	for (i = 0; i < QJ_NELEM(routes); i++) {
+		snprintf(route_labels[i], sizeof(route_labels[i]), "%s %s",
+		    method_names[routes[i].method], routes[i].pattern);
+		route_label_ptrs[i] = route_labels[i];
+	}
+	if (qj_metrics_init(QJ_NELEM(routes)) != 0) {
+		qj_log(QJ_LOG_ERR, "config", "cannot map the metrics region");
+		return (-1);
+	}
+	return (0);
+}
+
+enum qj_err
+api_metrics_render(struct qj_buf *out)
+{
+	return (qj_metrics_render(out, route_label_ptrs, QJ_NELEM(routes)));
 }
 
 int
@@ -146,6 +178,8 @@ api_init(void)
 		qj_log(QJ_LOG_WARN, "config",
 		    "QUJAT_TEST_CLOCK=1: the clock can be moved over HTTP");
 	if (bad || load_runtime() != 0)
+		return (-1);
+	if (init_metrics() != 0)
 		return (-1);
 	return (0);
 }
@@ -472,7 +506,8 @@ parse_json_body(struct api_ctx *ctx)
 	return (0);
 }
 
-static void
+/* Answers the request; returns the route's index (routes: none matched). */
+static size_t
 dispatch(struct api_ctx *ctx)
 {
 	const struct api_route	*r, *hit = NULL;
@@ -501,41 +536,46 @@ dispatch(struct api_ctx *ctx)
 		reply_problem(ctx, 405, "method-not-allowed", NULL,
 		    "%s is not allowed here; allowed: %s",
 		    method_names[ctx->req->method], allow);
-		return;
+		return (QJ_NELEM(routes));
 	}
 	if (hit == NULL) {
 		reply_problem(ctx, 404, "not-found", NULL, "no such resource");
-		return;
+		return (QJ_NELEM(routes));
 	}
+	i = (size_t)(hit - routes);
 	if (!(hit->flags & R_NODB)) {
 		if ((ctx->db = qj_db_thread(&ctx->diag)) == NULL) {
 			reply_error(ctx, QJ_EDB, &ctx->diag);
-			return;
+			return (i);
 		}
 		if (cfg.test_clock && load_test_clock(ctx) != 0)
-			return;
+			return (i);
 	}
 	ctx->now = qj_now();
 	if (!(hit->flags & R_PUBLIC)) {
 		if (auth_resolve(ctx) != 0 || auth_check_csrf(ctx) != 0)
-			return;
+			return (i);
 	}
 	if ((hit->flags & R_JSON) && parse_json_body(ctx) != 0)
-		return;
+		return (i);
 	if (!(hit->flags & (R_JSON | R_RAW)) && ctx->req->body_len > 0 &&
 	    ctx->req->method != API_DELETE) {
 		reply_problem(ctx, 400, "unexpected-body", NULL,
 		    "this request takes no body");
-		return;
+		return (i);
 	}
 	hit->handler(ctx);
+	return (i);
 }
 
 void
 api_handle(struct api_req *req, struct api_resp *resp)
 {
 	struct api_ctx	ctx;
+	struct timespec	t0, t1;
+	size_t		route = QJ_NELEM(routes);
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.req = req;
 	ctx.resp = resp;
@@ -549,7 +589,7 @@ api_handle(struct api_req *req, struct api_resp *resp)
 		reply_problem(&ctx, 405, "method-not-allowed", NULL,
 		    "this method is not supported");
 	} else
-		dispatch(&ctx);
+		route = dispatch(&ctx);
 
 	if (ctx.db != NULL && qj_db_in_tx(ctx.db))
 		qj_db_rollback(ctx.db);
@@ -561,6 +601,9 @@ api_handle(struct api_req *req, struct api_resp *resp)
 	free(ctx.actor);
 	api_resp_header(resp, "X-Request-Id", resp->request_id);
 	api_resp_header(resp, "Cache-Control", "no-store");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	qj_metrics_request(route, resp->status, (double)(t1.tv_sec -
+	    t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 }
 
 void

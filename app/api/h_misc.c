@@ -113,3 +113,68 @@ h_test_clock(struct api_ctx *ctx)
 	}
 	reply_json(ctx, 200, json_pack("{s:I}", "offset_seconds", off));
 }
+
+/*
+ * GET /metrics: Prometheus text format 0.0.4, for an administrator's
+ * bearer token (the scraper's).  The request counters of every worker
+ * (core/metrics), then gauges read from the database at scrape time:
+ * cases by workflow and state, pending and overdue deadlines, cases
+ * waiting to be sealed, sealed archives and their bytes.
+ */
+void
+h_metrics(struct api_ctx *ctx)
+{
+	PGresult	*res = NULL;
+	struct qj_buf	*out = &ctx->resp->body;
+	enum qj_err	 err;
+	int		 i;
+
+	if (require_role(ctx, "admin") != 0)
+		return;
+	qj_buf_reset(out);
+	if ((err = api_metrics_render(out)) != QJ_OK) {
+		reply_error(ctx, err, &ctx->diag);
+		return;
+	}
+	if ((err = qj_db_exec(ctx->db, &res, "SELECT workflow, state, "
+	    "count(*) FROM wf_case GROUP BY workflow, state ORDER BY 1, 2",
+	    NULL, &ctx->diag)) != QJ_OK) {
+		reply_error(ctx, err, &ctx->diag);
+		return;
+	}
+	qj_buf_puts(out, "# HELP qujat_cases Cases by workflow and state.\n"
+	    "# TYPE qujat_cases gauge\n");
+	for (i = 0; i < PQntuples(res); i++)
+		qj_buf_printf(out, "qujat_cases{workflow=\"%s\",state=\"%s\"} "
+		    "%s\n", qj_db_str(res, i, 0), qj_db_str(res, i, 1),
+		    qj_db_str(res, i, 2));
+	PQclear(res);
+	if ((err = qj_db_exec(ctx->db, &res, "SELECT (SELECT count(*) FROM "
+	    "deadline WHERE state = 'pending'), (SELECT count(*) FROM deadline "
+	    "WHERE state = 'pending' AND due_at < now()), (SELECT count(*) "
+	    "FROM seal_job), (SELECT count(*) FROM archive), (SELECT "
+	    "coalesce(sum(size), 0) FROM archive)", NULL, &ctx->diag)) !=
+	    QJ_OK) {
+		reply_error(ctx, err, &ctx->diag);
+		return;
+	}
+	qj_buf_printf(out,
+	    "# HELP qujat_deadlines_pending Deadlines not yet fired or "
+	    "cancelled.\n# TYPE qujat_deadlines_pending gauge\n"
+	    "qujat_deadlines_pending %s\n"
+	    "# HELP qujat_deadlines_overdue Pending deadlines already past "
+	    "(the timer fires them within seconds; a lasting value is an "
+	    "alarm).\n# TYPE qujat_deadlines_overdue gauge\n"
+	    "qujat_deadlines_overdue %s\n"
+	    "# HELP qujat_seal_queue Closed cases waiting to be sealed.\n"
+	    "# TYPE qujat_seal_queue gauge\nqujat_seal_queue %s\n"
+	    "# HELP qujat_archives Sealed case archives.\n"
+	    "# TYPE qujat_archives gauge\nqujat_archives %s\n"
+	    "# HELP qujat_archive_bytes Bytes of sealed case archives.\n"
+	    "# TYPE qujat_archive_bytes gauge\nqujat_archive_bytes %s\n",
+	    qj_db_str(res, 0, 0), qj_db_str(res, 0, 1), qj_db_str(res, 0, 2),
+	    qj_db_str(res, 0, 3), qj_db_str(res, 0, 4));
+	PQclear(res);
+	ctx->resp->status = 200;
+	ctx->resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+}

@@ -126,6 +126,8 @@ json_t	*audit_body_fields(const json_t *body, int64_t person_id);
 
 /* handlers, one file per resource */
 void	h_healthz(struct api_ctx *);
+void	h_metrics(struct api_ctx *);
+enum qj_err api_metrics_render(struct qj_buf *);
 void	h_openapi(struct api_ctx *);
 void	h_calendar_get(struct api_ctx *);
 void	h_calendar_put(struct api_ctx *);

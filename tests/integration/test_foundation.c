@@ -72,6 +72,72 @@ START_TEST(t_health_and_ready)
 }
 END_TEST
 
+/* The value of one sample of a Prometheus text body; -1 when absent. */
+static long long
+sample(const char *body, const char *series)
+{
+	const char	*p = body;
+	size_t		 n = strlen(series);
+
+	while ((p = strstr(p, series)) != NULL) {
+		if ((p == body || p[-1] == '\n') && p[n] == ' ')
+			return (strtoll(p + n + 1, NULL, 10));
+		p += n;
+	}
+	return (-1);
+}
+
+/* GET /metrics: an administrator's (bearer) view of the request counters
+ * of every worker and of the database's gauges. */
+START_TEST(t_metrics)
+{
+	static const char readyz[] =
+	    "qujat_http_requests_total{route=\"GET /readyz\",code=\"2xx\"}";
+	struct tclient	 admin, aud, bot;
+	struct tresp	 r;
+	long long	 before, after;
+	int		 i;
+
+	ck_assert_int_eq(t_json(NULL, "GET", "/metrics", NULL, &r), 401);
+	tresp_free(&r);
+	login_as(&aud, "auditor");
+	ck_assert_int_eq(t_json(&aud, "GET", "/metrics", NULL, &r), 403);
+	tresp_free(&r);
+	login_as(&admin, "admin");
+	ck_assert_int_eq(t_json(&admin, "POST", "/api/tokens",
+	    "{\"name\":\"prometheus\"}", &r), 201);
+	memset(&bot, 0, sizeof(bot));
+	snprintf(bot.bearer, sizeof(bot.bearer), "%s", t_str(&r, "token"));
+	tresp_free(&r);
+	ck_assert_int_eq(t_req(&bot, "GET", "/metrics", NULL, 0, NULL, NULL, &r),
+	    200);
+	ck_assert_msg(strstr(r.body, "# TYPE qujat_http_requests_total "
+	    "counter\n") != NULL, "%s", r.body);
+	before = sample(r.body, readyz);
+	ck_assert_int_ge(sample(r.body, "qujat_deadlines_pending"), 0);
+	ck_assert_int_ge(sample(r.body, "qujat_seal_queue"), 0);
+	tresp_free(&r);
+	/* Thirty answers, from whichever worker: counted once each. */
+	for (i = 0; i < 30; i++) {
+		ck_assert_int_eq(t_json(NULL, "GET", "/readyz", NULL, &r), 200);
+		tresp_free(&r);
+	}
+	ck_assert_int_eq(t_req(&bot, "GET", "/metrics", NULL, 0, NULL, NULL, &r),
+	    200);
+	after = sample(r.body, readyz);
+	ck_assert_msg(after - (before < 0 ? 0 : before) == 30, "%lld -> %lld",
+	    before, after);
+	/* The histogram counts the same requests. */
+	ck_assert_int_eq(sample(r.body, "qujat_http_request_duration_seconds_"
+	    "count{route=\"GET /readyz\"}"), after);
+	ck_assert_int_eq(sample(r.body, "qujat_http_request_duration_seconds_"
+	    "bucket{route=\"GET /readyz\",le=\"+Inf\"}"), after);
+	ck_assert_int_ge(sample(r.body, "qujat_http_requests_total{route="
+	    "\"GET /metrics\",code=\"4xx\"}"), 2);
+	tresp_free(&r);
+}
+END_TEST
+
 /* --- login ---------------------------------------------------------------- */
 
 START_TEST(t_login_success)
@@ -707,6 +773,7 @@ foundation_suite(void)
 	tcase_add_test(tc, t_logout);
 	tcase_add_test(tc, t_csrf_rejected);
 	tcase_add_test(tc, t_bearer_token);
+	tcase_add_test(tc, t_metrics);
 	tcase_add_test(tc, t_401_vs_403);
 	tcase_add_test(tc, t_admin_scope);
 	tcase_add_test(tc, t_grant_and_revoke);

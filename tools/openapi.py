@@ -50,6 +50,9 @@ add("/api/session", "post", op("Log in: a session cookie (HttpOnly, SameSite=Str
 add("/api/session", "delete", op("Log out (revokes the session)", "session", {"204": ok("logged out")}))
 add("/api/me", "get", op("Who am I: person, names, role grants, CSRF token", "session", {"200": ok("the caller", ref("Me"))}))
 add("/api/units", "get", op("The organisations' unit trees", "accounts", {"200": ok("units", obj({"units": {"type": "array", "items": ref("Unit")}}))}))
+add("/api/admin/units", "post", op("Create a unit under one the administrator covers (same organisation; units never move)", "accounts", {"201": ok("created", obj({"id": I, "parent_id": I, "code": S, "kind": S}))},
+    rb=body(obj({"parent_id": I, "code": {"type": "string", "pattern": "^[a-z][a-z0-9-]{0,39}$"}, "kind": {"type": "string", "enum": ["faculty", "registrar", "legal", "rectorate", "commission", "department"]}, "name_kk": S, "name_ru": S, "name_en": S}, ["parent_id", "code", "kind", "name_kk", "name_ru", "name_en"])),
+    desc="403 out-of-scope when the parent is outside the administrator's grants; 422 unknown-unit; 409 unit-code-taken; audited in the accounts stream."))
 add("/api/tokens", "get", op("The caller's bearer tokens (never the secrets)", "accounts", {"200": ok("tokens", {"type": "object"})}))
 add("/api/tokens", "post", op("Create a bearer token for integrations; the secret (qjt_...) is shown once", "accounts", {"201": ok("created", obj({"id": I, "name": S, "token": S}))}, rb=body(obj({"name": S, "expires_in_days": I}, ["name"]))))
 add("/api/tokens/{id}", "delete", op("Revoke one of the caller's tokens", "accounts", {"204": ok("revoked")}, params=[ID]))

@@ -44,6 +44,7 @@ static const struct api_route routes[] = {
 	{ API_DELETE,	"/api/session",			h_session_delete, 0 },
 	{ API_GET,	"/api/me",			h_me,		0 },
 	{ API_GET,	"/api/units",			h_units_list,	0 },
+	{ API_POST,	"/api/admin/units",		h_units_create,	R_JSON },
 	{ API_GET,	"/api/tokens",			h_tokens_list,	0 },
 	{ API_POST,	"/api/tokens",			h_tokens_create, R_JSON },
 	{ API_DELETE,	"/api/tokens/{id}",		h_tokens_revoke, 0 },

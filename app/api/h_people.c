@@ -506,3 +506,95 @@ h_roles_revoke(struct api_ctx *ctx)
 	    (long long)ctx->id[1], (long long)ctx->actor->person_id);
 	reply_empty(ctx, 204);
 }
+
+/*
+ * POST /api/admin/units {parent_id, code, kind, name_kk, name_ru, name_en}:
+ * a new unit (a faculty's dean's office, a department, a commission) under
+ * a unit the administrator covers, in the same organisation.  Units never
+ * move (the database refuses), so a grant's scope stays what it was.
+ */
+void
+h_units_create(struct api_ctx *ctx)
+{
+	static const struct qj_jfield	spec[] = {
+		{ "parent_id", QJ_J_INT, 1, 0 },
+		{ "code", QJ_J_STRING, 1, 40 },
+		{ "kind", QJ_J_STRING, 1, 16 },
+		{ "name_kk", QJ_J_STRING, 1, 300 },
+		{ "name_ru", QJ_J_STRING, 1, 300 },
+		{ "name_en", QJ_J_STRING, 1, 300 },
+	};
+	static const char *const kinds[] = { "faculty", "registrar", "legal",
+	    "rectorate", "commission", "department" };
+	PGresult	*res = NULL;
+	const char	*code, *kind;
+	enum qj_err	 err;
+	int64_t		 parent, org, id, existing;
+	size_t		 i;
+
+	if (require_role(ctx, "admin") != 0)
+		return;
+	if ((err = qj_json_check(ctx->json, spec, QJ_NELEM(spec), "",
+	    &ctx->diag)) != QJ_OK) {
+		reply_error(ctx, err, &ctx->diag);
+		return;
+	}
+	code = qj_json_str(ctx->json, "code");
+	kind = qj_json_str(ctx->json, "kind");
+	parent = json_integer_value(json_object_get(ctx->json, "parent_id"));
+	for (i = 0; code[i] != '\0'; i++)
+		if (!(islower((unsigned char)code[i]) || (i > 0 &&
+		    (isdigit((unsigned char)code[i]) || code[i] == '-'))))
+			break;
+	if (i == 0 || code[i] != '\0') {
+		reply_problem(ctx, 400, "invalid-field", "code", "code is 1..40 "
+		    "of a-z 0-9 - starting with a letter");
+		return;
+	}
+	for (i = 0; i < QJ_NELEM(kinds); i++)
+		if (strcmp(kind, kinds[i]) == 0)
+			break;
+	if (i == QJ_NELEM(kinds)) {
+		reply_problem(ctx, 400, "invalid-field", "kind", "kind is one of "
+		    "faculty, registrar, legal, rectorate, commission, "
+		    "department");
+		return;
+	}
+	if (check_names(ctx, 1) != 0 ||
+	    unit_in_scope(ctx, parent, "parent_id") != 0)
+		return;
+	if ((err = unit_get(ctx->db, parent, &res, &ctx->diag)) != QJ_OK) {
+		reply_error(ctx, err, &ctx->diag);
+		return;
+	}
+	org = qj_db_i64(res, 0, 1);
+	PQclear(res);
+	if ((err = qj_db_begin(ctx->db, &ctx->diag)) != QJ_OK) {
+		reply_error(ctx, err, &ctx->diag);
+		return;
+	}
+	if (unit_by_code(ctx->db, code, &existing, NULL, &ctx->diag) ==
+	    QJ_OK) {
+		qj_db_rollback(ctx->db);
+		reply_problem(ctx, 409, "unit-code-taken", "code", "a unit "
+		    "with code %s exists", code);
+		return;
+	}
+	qj_diag_clear(&ctx->diag);
+	if ((err = unit_create(ctx->db, org, parent, code, kind,
+	    qj_json_str(ctx->json, "name_kk"), qj_json_str(ctx->json,
+	    "name_ru"), qj_json_str(ctx->json, "name_en"), &id, &ctx->diag))
+	    != QJ_OK ||
+	    (err = api_audit(ctx, "accounts", "unit.create", NULL, NULL,
+	    json_pack("{s:I, s:I, s:s, s:s}", "unit_id", (json_int_t)id,
+	    "parent_id", (json_int_t)parent, "code", code, "kind", kind))) !=
+	    QJ_OK ||
+	    (err = qj_db_commit(ctx->db, &ctx->diag)) != QJ_OK) {
+		qj_db_rollback(ctx->db);
+		reply_error(ctx, err, &ctx->diag);
+		return;
+	}
+	reply_json(ctx, 201, json_pack("{s:I, s:I, s:s, s:s}", "id",
+	    (json_int_t)id, "parent_id", (json_int_t)parent, "code", code,
+	    "kind", kind));
+}

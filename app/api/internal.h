@@ -140,6 +140,7 @@ void	h_session_create(struct api_ctx *);
 void	h_session_delete(struct api_ctx *);
 void	h_me(struct api_ctx *);
 void	h_units_list(struct api_ctx *);
+void	h_units_create(struct api_ctx *);
 void	h_people_list(struct api_ctx *);
 void	h_people_create(struct api_ctx *);
 void	h_people_get(struct api_ctx *);

@@ -486,6 +486,96 @@ START_TEST(t_admin_scope)
 }
 END_TEST
 
+/* Units: created under a unit the administrator covers, audited; a
+ * faculty administrator cannot add one elsewhere. */
+START_TEST(t_units_create)
+{
+	static const char *const bad[] = {
+		"{\"parent_id\":%lld,\"code\":\"Cardio\",\"kind\":"
+		    "\"department\",\"name_kk\":\"a\",\"name_ru\":\"a\","
+		    "\"name_en\":\"a\"}",
+		"{\"parent_id\":%lld,\"code\":\"cardio\",\"kind\":"
+		    "\"organisation\",\"name_kk\":\"a\",\"name_ru\":\"a\","
+		    "\"name_en\":\"a\"}",
+		"{\"parent_id\":%lld,\"code\":\"cardio\",\"kind\":"
+		    "\"department\",\"name_kk\":\"\",\"name_ru\":\"a\","
+		    "\"name_en\":\"a\"}",
+		"{\"parent_id\":%lld,\"code\":\"cardio\",\"kind\":"
+		    "\"department\",\"name_kk\":\"a\",\"name_ru\":\"a\"}",
+	};
+	struct tclient	root, fac, reg;
+	struct tresp	r;
+	long long	fpe = db_int("SELECT id FROM unit WHERE code = 'fpe'");
+	long long	legal = db_int("SELECT id FROM unit WHERE code = "
+			    "'legal'");
+	long long	units = db_int("SELECT count(*) FROM unit");
+	long long	fa, id;
+	char		body[512], path[96], q[256];
+	size_t		i;
+
+	login_as(&root, "admin");
+	login_as(&reg, "registrar");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(body, sizeof(body), bad[i], fpe);
+		ck_assert_int_eq(t_json(&root, "POST", "/api/admin/units", body,
+		    &r), 400);
+		ck_assert(t_is_problem(&r, 400, NULL));
+		tresp_free(&r);
+	}
+	snprintf(body, sizeof(body), "{\"parent_id\":%lld,\"code\":"
+	    "\"cardio\",\"kind\":\"department\",\"name_kk\":\"Кардиология "
+	    "кафедрасы\",\"name_ru\":\"Кафедра кардиологии\",\"name_en\":"
+	    "\"Department of Cardiology\"}", fpe);
+	ck_assert_int_eq(t_json(&reg, "POST", "/api/admin/units", body, &r),
+	    403);
+	tresp_free(&r);
+	ck_assert_int_eq(t_json(&root, "POST", "/api/admin/units",
+	    "{\"parent_id\":999999,\"code\":\"cardio\",\"kind\":"
+	    "\"department\",\"name_kk\":\"a\",\"name_ru\":\"a\","
+	    "\"name_en\":\"a\"}", &r), 422);
+	tresp_free(&r);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM unit"), units);
+	ck_assert_int_eq(t_json(&root, "POST", "/api/admin/units", body, &r),
+	    201);
+	id = t_int(&r, "id");
+	tresp_free(&r);
+	/* Under the faculty, in its organisation; audited. */
+	snprintf(q, sizeof(q), "SELECT count(*) FROM unit c JOIN unit p "
+	    "ON p.id = %lld WHERE c.id = %lld AND c.path LIKE p.path || '%%' "
+	    "AND c.org_id = p.org_id", fpe, id);
+	ck_assert_int_eq(db_int(q), 1);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM audit_event WHERE stream "
+	    "= 'accounts' AND action = 'unit.create'"), 1);
+	ck_assert_int_eq(t_json(&root, "POST", "/api/admin/units", body, &r),
+	    409);
+	ck_assert(t_is_problem(&r, 409, "unit-code-taken"));
+	tresp_free(&r);
+	/* A faculty administrator adds under the faculty only. */
+	fa = create_person(&root, "units-admin", "800808410003", "fpe",
+	    "units admin pass");
+	snprintf(path, sizeof(path), "/api/admin/people/%lld/roles", fa);
+	snprintf(body, sizeof(body), "{\"role\":\"admin\",\"unit_id\":%lld}",
+	    fpe);
+	ck_assert_int_eq(t_json(&root, "POST", path, body, &r), 201);
+	tresp_free(&r);
+	ck_assert_int_eq(t_login(&fac, "units-admin", "units admin pass"), 201);
+	snprintf(body, sizeof(body), "{\"parent_id\":%lld,\"code\":"
+	    "\"contracts\",\"kind\":\"department\",\"name_kk\":\"a\","
+	    "\"name_ru\":\"a\",\"name_en\":\"a\"}", legal);
+	ck_assert_int_eq(t_json(&fac, "POST", "/api/admin/units", body, &r),
+	    403);
+	ck_assert(t_is_problem(&r, 403, "out-of-scope"));
+	tresp_free(&r);
+	snprintf(body, sizeof(body), "{\"parent_id\":%lld,\"code\":"
+	    "\"cardio-lab\",\"kind\":\"department\",\"name_kk\":\"a\","
+	    "\"name_ru\":\"a\",\"name_en\":\"a\"}", id);
+	ck_assert_int_eq(t_json(&fac, "POST", "/api/admin/units", body, &r),
+	    201);
+	tresp_free(&r);
+	ck_assert_int_eq(db_int("SELECT count(*) FROM unit"), units + 2);
+}
+END_TEST
+
 START_TEST(t_grant_and_revoke)
 {
 	struct tclient	admin, m;
@@ -776,6 +866,7 @@ foundation_suite(void)
 	tcase_add_test(tc, t_metrics);
 	tcase_add_test(tc, t_401_vs_403);
 	tcase_add_test(tc, t_admin_scope);
+	tcase_add_test(tc, t_units_create);
 	tcase_add_test(tc, t_grant_and_revoke);
 	tcase_add_test(tc, t_invalid_iin_rejected);
 	tcase_add_test(tc, t_valid_iin_accepted);

@@ -142,21 +142,6 @@ unit_in_scope(struct api_ctx *ctx, int64_t unit_id, const char *field)
 }
 
 static int
-valid_login(const char *s)
-{
-	size_t	i, n = strlen(s);
-
-	if (n < 2 || n > 64 || !(islower((unsigned char)s[0]) ||
-	    isdigit((unsigned char)s[0])))
-		return (0);
-	for (i = 1; i < n; i++)
-		if (!islower((unsigned char)s[i]) &&
-		    !isdigit((unsigned char)s[i]) && strchr("._-", s[i]) == NULL)
-			return (0);
-	return (1);
-}
-
-static int
 check_names(struct api_ctx *ctx, int required)
 {
 	static const char *const names[] = { "name_kk", "name_ru", "name_en" };
@@ -287,7 +272,7 @@ h_people_create(struct api_ctx *ctx)
 	in.email = qj_json_str(ctx->json, "email");
 	in.home_unit_id = json_integer_value(json_object_get(ctx->json,
 	    "home_unit_id"));
-	if (!valid_login(in.login)) {
+	if (!qj_login_valid(in.login)) {
 		reply_problem(ctx, 400, "invalid-field", "login",
 		    "login must be 2..64 of a-z 0-9 . _ - starting with a "
 		    "letter or digit");

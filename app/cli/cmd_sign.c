@@ -176,60 +176,6 @@ sg_parse_args(int argc, char **argv, struct sg_args *a)
 	return (0);
 }
 
-/* Reads at most `max` bytes of `path` into `out` (NUL-terminated). */
-static enum qj_err
-sg_read(const char *path, size_t max, struct qj_buf *out, struct qj_diag *d)
-{
-	FILE		*f;
-	char		 chunk[8192];
-	size_t		 n;
-	enum qj_err	 err = QJ_OK;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return (qj_fail(d, QJ_EIO, "file", path, "cannot read %s",
-		    path));
-	while (err == QJ_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (out->len + n > max)
-			err = qj_fail(d, QJ_ELIMIT, "file", path, "%s is larger "
-			    "than %zu bytes", path, max);
-		else
-			err = qj_buf_append(out, chunk, n);
-	}
-	if (err == QJ_OK && ferror(f))
-		err = qj_fail(d, QJ_EIO, "file", path, "cannot read %s", path);
-	if (err == QJ_OK && out->data == NULL)
-		err = qj_buf_puts(out, "");
-	OPENSSL_cleanse(chunk, sizeof(chunk));
-	fclose(f);
-	return (err);
-}
-
-/* A password or token file: its bytes less one trailing LF or CRLF. */
-static enum qj_err
-sg_read_secret(const char *path, struct qj_buf *out, struct qj_diag *d)
-{
-	enum qj_err	err;
-
-	if ((err = sg_read(path, SG_MAX_SECRET, out, d)) != QJ_OK)
-		return (err);
-	if (out->len > 0 && out->data[out->len - 1] == '\n')
-		out->data[--out->len] = '\0';
-	if (out->len > 0 && out->data[out->len - 1] == '\r')
-		out->data[--out->len] = '\0';
-	if (strlen(out->data) != out->len)
-		return (qj_fail(d, QJ_EINVAL, "file", path, "%s holds a NUL "
-		    "byte", path));
-	return (QJ_OK);
-}
-
-static void
-sg_secret_free(struct qj_buf *b)
-{
-	if (b->data != NULL)
-		OPENSSL_cleanse(b->data, b->len);
-	qj_buf_free(b);
-}
-
 /* The key and its certificate from a PKCS#12 file. */
 static enum qj_err
 sg_load_p12(const char *path, const char *pass, EVP_PKEY **key, X509 **cert,
@@ -243,7 +189,7 @@ sg_load_p12(const char *path, const char *pass, EVP_PKEY **key, X509 **cert,
 
 	*key = NULL;
 	*cert = NULL;
-	if ((err = sg_read(path, SG_MAX_FILE, &raw, d)) != QJ_OK)
+	if ((err = cli_read_file(path, SG_MAX_FILE, &raw, d)) != QJ_OK)
 		goto out;
 	p = (const unsigned char *)raw.data;
 	if ((p12 = d2i_PKCS12(NULL, &p, (long)raw.len)) == NULL) {
@@ -273,7 +219,7 @@ sg_load_p12(const char *path, const char *pass, EVP_PKEY **key, X509 **cert,
 out:
 	sk_X509_pop_free(ca, X509_free);
 	PKCS12_free(p12);
-	sg_secret_free(&raw);
+	cli_secret_free(&raw);
 	ERR_clear_error();
 	return (err);
 }
@@ -487,7 +433,7 @@ sg_document(const char *path, json_t *body, struct qj_diag *d)
 	const char	*p;
 	enum qj_err	 err;
 
-	if ((err = sg_read(path, SG_MAX_FILE, &raw, d)) != QJ_OK)
+	if ((err = cli_read_file(path, SG_MAX_FILE, &raw, d)) != QJ_OK)
 		goto out;
 	for (p = raw.data; isspace((unsigned char)*p); p++)
 		continue;
@@ -667,10 +613,10 @@ cmd_sign(int argc, char **argv)
 	if (sg_parse_args(argc, argv, &a) != 0)
 		return (2);
 	/* Everything local first: a usage error never reaches the server. */
-	if (sg_read_secret(a.p12_pw_file, &p12pw, &d) != QJ_OK ||
+	if (cli_read_secret(a.p12_pw_file, SG_MAX_SECRET, &p12pw, &d) != QJ_OK ||
 	    sg_load_p12(a.p12, p12pw.data, &key, &cert, &d) != QJ_OK ||
-	    sg_read_secret(a.token_file != NULL ? a.token_file :
-	    a.login_pw_file, &secret, &d) != QJ_OK ||
+	    cli_read_secret(a.token_file != NULL ? a.token_file :
+	    a.login_pw_file, SG_MAX_SECRET, &secret, &d) != QJ_OK ||
 	    (signing = json_object()) == NULL ||
 	    (a.document != NULL && sg_document(a.document, signing, &d) !=
 	    QJ_OK) || (a.data != NULL && sg_data(a.data, signing, &d) !=
@@ -712,7 +658,7 @@ cmd_sign(int argc, char **argv)
 			goto out;
 		logged_in = 1;
 	}
-	sg_secret_free(&secret);
+	cli_secret_free(&secret);
 	rc = sg_run(&h, &a, key, cert, signing);
 	if (logged_in) {
 		(void)sg_request(&h, "DELETE", "/api/session", NULL, &r);
@@ -727,8 +673,8 @@ out:
 	OPENSSL_cleanse(h.csrf, sizeof(h.csrf));
 	if (signing != NULL)
 		json_decref(signing);
-	sg_secret_free(&secret);
-	sg_secret_free(&p12pw);
+	cli_secret_free(&secret);
+	cli_secret_free(&p12pw);
 	EVP_PKEY_free(key);
 	X509_free(cert);
 	return (rc);

@@ -4,12 +4,16 @@
  *	qujat migrate [--db DSN]
  *	qujat seed-demo --people FILE --out FILE [--db DSN]
  *	qujat hash-password < password
+ *	qujat bootstrap ..., qujat org-add ... (cmd_accounts.c)
+ *	qujat verify-signature, verify-audit, verify-archive, sign
  *
  * The database comes from --db or the QUJAT_DB environment variable.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "cli/commands.h"
 #include "core/log.h"
@@ -26,6 +30,13 @@ static const struct command commands[] = {
 	{ "migrate", cmd_migrate, "migrate [--db DSN]" },
 	{ "seed-demo", cmd_seed_demo,
 	    "seed-demo --people FILE --out FILE [--db DSN]" },
+	{ "bootstrap", cmd_bootstrap, "bootstrap --bin BIN --code CODE "
+	    "--name-kk T --name-ru T --name-en T --admin-login L --admin-iin "
+	    "IIN --admin-name-kk T --admin-name-ru T --admin-name-en T "
+	    "--password-file F [--db DSN]" },
+	{ "org-add", cmd_org_add, "org-add --kind customer|university --bin "
+	    "BIN --code CODE --name-kk T --name-ru T --name-en T "
+	    "[--admin LOGIN] [--db DSN]" },
 	{ "hash-password", cmd_hash_password, "hash-password < PASSWORD" },
 	{ "verify-signature", cmd_verify_signature,
 	    "verify-signature --trust CA.pem [--untrusted CERT.pem]... "
@@ -68,6 +79,61 @@ cli_db_open(const char *dsn_arg)
 		return (NULL);
 	}
 	return (db);
+}
+
+/* Reads at most `max` bytes of `path` into `out` (NUL-terminated). */
+enum qj_err
+cli_read_file(const char *path, size_t max, struct qj_buf *out, struct qj_diag *d)
+{
+	FILE		*f;
+	char		 chunk[8192];
+	size_t		 n;
+	enum qj_err	 err = QJ_OK;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return (qj_fail(d, QJ_EIO, "file", path, "cannot read %s",
+		    path));
+	while (err == QJ_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (out->len + n > max)
+			err = qj_fail(d, QJ_ELIMIT, "file", path, "%s is larger "
+			    "than %zu bytes", path, max);
+		else
+			err = qj_buf_append(out, chunk, n);
+	}
+	if (err == QJ_OK && ferror(f))
+		err = qj_fail(d, QJ_EIO, "file", path, "cannot read %s", path);
+	if (err == QJ_OK && out->data == NULL)
+		err = qj_buf_puts(out, "");
+	OPENSSL_cleanse(chunk, sizeof(chunk));
+	fclose(f);
+	return (err);
+}
+
+/* A password or token file: its bytes less one trailing LF or CRLF. */
+enum qj_err
+cli_read_secret(const char *path, size_t max, struct qj_buf *out,
+    struct qj_diag *d)
+{
+	enum qj_err	err;
+
+	if ((err = cli_read_file(path, max, out, d)) != QJ_OK)
+		return (err);
+	if (out->len > 0 && out->data[out->len - 1] == '\n')
+		out->data[--out->len] = '\0';
+	if (out->len > 0 && out->data[out->len - 1] == '\r')
+		out->data[--out->len] = '\0';
+	if (strlen(out->data) != out->len)
+		return (qj_fail(d, QJ_EINVAL, "file", path, "%s holds a NUL "
+		    "byte", path));
+	return (QJ_OK);
+}
+
+void
+cli_secret_free(struct qj_buf *b)
+{
+	if (b->data != NULL)
+		OPENSSL_cleanse(b->data, b->len);
+	qj_buf_free(b);
 }
 
 int

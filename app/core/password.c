@@ -1,6 +1,7 @@
 /*
  * password.c: Argon2id password hashes (see password.h).
  */
+#include <ctype.h>
 #include <string.h>
 
 #include <argon2.h>
@@ -51,4 +52,19 @@ qj_password_verify(const char *encoded, const char *pw)
 	if (encoded == NULL || strncmp(encoded, "$argon2id$", 10) != 0)
 		return (0);
 	return (argon2id_verify(encoded, pw, strlen(pw)) == ARGON2_OK);
+}
+
+int
+qj_login_valid(const char *s)
+{
+	size_t	i, n = strlen(s);
+
+	if (n < 2 || n > 64 || !(islower((unsigned char)s[0]) ||
+	    isdigit((unsigned char)s[0])))
+		return (0);
+	for (i = 1; i < n; i++)
+		if (!islower((unsigned char)s[i]) &&
+		    !isdigit((unsigned char)s[i]) && strchr("._-", s[i]) == NULL)
+			return (0);
+	return (1);
 }

@@ -25,4 +25,7 @@ enum qj_err	qj_password_hash(const char *pw, char out[QJ_PASSWORD_HASH_MAX]);
 /* 1 when `pw` matches `encoded`, 0 otherwise (including a bad encoding). */
 int		qj_password_verify(const char *encoded, const char *pw);
 
+/* 1 when `s` is a login: 2..64 of a-z 0-9 . _ - starting with a-z or 0-9. */
+int		qj_login_valid(const char *s);
+
 #endif

@@ -3,6 +3,8 @@
  * login, throttling, sessions, logout, CSRF, bearer tokens, roles and
  * scopes, IIN validation, malformed requests, migrations.
  */
+#include <sys/wait.h>
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -802,6 +804,99 @@ END_TEST
 
 /* --- migrations ----------------------------------------------------------- */
 
+/* Runs bin/qujat with `args` against the database `dsn`; its exit status. */
+static int
+qujat(const char *dsn, const char *args)
+{
+	char	cmd[2048];
+	int	st;
+
+	snprintf(cmd, sizeof(cmd), "bin/qujat %s --db '%s' >/dev/null 2>&1",
+	    args, dsn);
+	st = system(cmd);
+	return (WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
+static int64_t
+boot_int(struct qj_db *db, const char *sql)
+{
+	PGresult	*res;
+	struct qj_diag	 d;
+	int64_t		 v;
+
+	ck_assert_int_eq(qj_db_exec(db, &res, sql, NULL, &d), QJ_OK);
+	v = qj_db_i64(res, 0, 0);
+	PQclear(res);
+	return (v);
+}
+
+/*
+ * A database without the demo seed: `qujat bootstrap` makes the university
+ * and its first administrator, once; `qujat org-add` a Customer with that
+ * administrator; both audited in the accounts stream, which verifies.
+ */
+START_TEST(t_bootstrap)
+{
+	static const char univ[] = "--bin 990440010005 --code kaznmu "
+	    "--name-kk 'ҚазҰМУ' --name-ru 'КазНМУ' --name-en 'KazNMU' "
+	    "--admin-login root --admin-iin 770707410006 --admin-name-kk "
+	    "'Әкімші' --admin-name-ru 'Администратор' --admin-name-en "
+	    "'Administrator' --password-file ";
+	char		 dsn[600], pwf[400], args[1024];
+	struct qj_db	*db;
+	struct qj_diag	 d;
+	FILE		*f;
+
+	db_run("DROP DATABASE IF EXISTS boot");
+	db_run("CREATE DATABASE boot");
+	snprintf(dsn, sizeof(dsn), "host=%s/pg/sock port=5433 dbname=boot "
+	    "user=postgres", H.root);
+	ck_assert_int_eq(qujat(dsn, "migrate"), 0);
+	snprintf(pwf, sizeof(pwf), "%s/boot.pw", H.root);
+	ck_assert_ptr_nonnull(f = fopen(pwf, "w"));
+	fputs("a long enough root password\n", f);
+	fclose(f);
+	/* Usage errors change nothing: a missing option, a bad IIN. */
+	ck_assert_int_eq(qujat(dsn, "bootstrap --bin 990440010005"), 2);
+	snprintf(args, sizeof(args), "bootstrap %s'%s'", univ, pwf);
+	memcpy(strstr(args, "770707410006"), "770707410007", 12);
+	ck_assert_int_eq(qujat(dsn, args), 2);
+	ck_assert_int_eq(qj_db_connect(dsn, &db, &d), QJ_OK);
+	ck_assert_int_eq(boot_int(db, "SELECT count(*) FROM organisation"), 0);
+	snprintf(args, sizeof(args), "bootstrap %s'%s'", univ, pwf);
+	ck_assert_int_eq(qujat(dsn, args), 0);
+	ck_assert_int_eq(boot_int(db, "SELECT count(*) FROM role_grant g JOIN "
+	    "person p ON p.id = g.person_id JOIN unit u ON u.id = g.unit_id "
+	    "WHERE p.login = 'root' AND g.role = 'admin' AND u.parent_id IS "
+	    "NULL AND u.code = 'kaznmu'"), 1);
+	/* Once only. */
+	ck_assert_int_eq(qujat(dsn, args), 1);
+	ck_assert_int_eq(boot_int(db, "SELECT count(*) FROM person"), 1);
+	ck_assert_int_eq(qujat(dsn, "org-add --kind customer --bin "
+	    "010340010009 --code almaty-health --name-kk 'Басқарма' --name-ru "
+	    "'Управление' --name-en 'Department' --admin root"), 0);
+	ck_assert_int_eq(qujat(dsn, "org-add --kind customer --bin "
+	    "010340010009 --code again --name-kk 'a' --name-ru 'a' --name-en "
+	    "'a'"), 1);
+	ck_assert_int_eq(qujat(dsn, "org-add --kind hospital --bin "
+	    "010340010009 --code again --name-kk 'a' --name-ru 'a' --name-en "
+	    "'a'"), 2);
+	ck_assert_int_eq(boot_int(db, "SELECT count(*) FROM role_grant g JOIN "
+	    "unit u ON u.id = g.unit_id WHERE u.code = 'almaty-health' AND "
+	    "g.role = 'admin'"), 1);
+	/* Org, person, grant; org and grant: five events, chained. */
+	ck_assert_int_eq(boot_int(db, "SELECT count(*) FROM audit_event WHERE "
+	    "stream = 'accounts' AND actor_login LIKE 'cli:%'"), 5);
+	ck_assert_int_eq(qujat(dsn, "verify-audit --stream accounts"), 0);
+	/* The password works as the API's would (Argon2id). */
+	ck_assert_int_eq(boot_int(db, "SELECT count(*) FROM credential c JOIN "
+	    "person p ON p.id = c.person_id WHERE p.login = 'root' AND "
+	    "c.password_hash LIKE '$argon2id$%'"), 1);
+	qj_db_free(db);
+	db_run("DROP DATABASE boot");
+}
+END_TEST
+
 START_TEST(t_migrations_rerun_is_noop)
 {
 	struct qj_diag	d;
@@ -867,6 +962,7 @@ foundation_suite(void)
 	tcase_add_test(tc, t_401_vs_403);
 	tcase_add_test(tc, t_admin_scope);
 	tcase_add_test(tc, t_units_create);
+	tcase_add_test(tc, t_bootstrap);
 	tcase_add_test(tc, t_grant_and_revoke);
 	tcase_add_test(tc, t_invalid_iin_rejected);
 	tcase_add_test(tc, t_valid_iin_accepted);

@@ -115,7 +115,7 @@ build/tests/test_%: build/san/tests/unit/test_%.o $(call SAN_OBJ,$(CORE_SRC))
 
 # Unit tests that craft signatures with tests/lib/sigvec.c (core and Check
 # only: no libpq, no curl).
-build/tests/test_xades build/tests/test_archive_xades: \
+build/tests/test_xades build/tests/test_archive_xades build/tests/test_archive: \
     build/san/tests/lib/sigvec.o
 
 $(INTEG_BIN): build/tests/%: build/san/tests/integration/%.o \

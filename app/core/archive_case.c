@@ -20,6 +20,7 @@
 #include <libxml/tree.h>
 
 #include "core/archive_case.h"
+#include "core/xades.h"
 
 static int
 hex64(const char *s)
@@ -206,12 +207,28 @@ links(xmlNodePtr root, const struct qj_arc_case *c)
 	}
 }
 
+/*
+ * Where signature i goes (EN 319 162-1): a detached XAdES signature into
+ * an ASiC-E signatures file (META-INF/signatures-N.xml, wrapped in
+ * asic:XAdESSignatures); an enveloped (NCALayer) one, which is the signed
+ * document itself, among the data files (signed/signature-N.xml).
+ */
+static void
+sig_entry(const struct qj_arc_case *c, size_t i, char *name, size_t len)
+{
+	if (qj_xades_is_detached(c->sigs[i].xml, c->sigs[i].len))
+		snprintf(name, len, "META-INF/signatures-%zu.xml", i + 1);
+	else
+		snprintf(name, len, "signed/signature-%zu.xml", i + 1);
+}
+
 static void
 files(xmlNodePtr root, const struct qj_arc_case *c)
 {
+	struct qj_diag	sd;
 	xmlNodePtr	l, e;
 	char		name[128];
-	size_t		i;
+	size_t		i, pro, epi;
 
 	l = child(root, "documents");
 	for (i = 0; i < c->ndocs; i++) {
@@ -233,9 +250,18 @@ files(xmlNodePtr root, const struct qj_arc_case *c)
 		const struct qj_arc_sig *x = &c->sigs[i];
 
 		e = child(l, "signature");
-		snprintf(name, sizeof(name), "META-INF/signatures-%zu.xml",
-		    i + 1);
+		sig_entry(c, i, name, sizeof(name));
 		set(e, "file", name);
+		if (strncmp(name, "META-INF/", 9) == 0 && qj_asic_split(x->xml,
+		    x->len, &pro, &epi, &sd) == QJ_OK) {
+			char	*t = strndup(x->xml, pro);
+
+			set(e, "stored-prolog", t);
+			free(t);
+			t = strndup((const char *)x->xml + x->len - epi, epi);
+			set(e, "stored-epilog", t);
+			free(t);
+		}
 		seti(e, "case", x->case_id);
 		set(e, "document", x->document);
 		set(e, "event", x->event);
@@ -391,6 +417,8 @@ readme(const struct qj_arc_case *c, const struct qj_arc_sealer *s,
 "     relative paths.  ROOT.pem is the root certificate you trust, obtained\n"
 "     independently; META-INF/trust/anchors/ holds a copy to compare with.\n"
 "     META-INF/signatures-seal.xml is the archive seal over every file.\n"
+"     Documents signed in NCALayer's enveloped format are in signed/\n"
+"     (when there are any); verify each the same way.\n"
 "  4. qujat verify-archive PACKAGE.zip --trust ROOT.pem\n"
 "     also checks revocation (META-INF/trust/crls/), the XAdES properties,\n"
 "     the audit hash chain (audit/events.jsonl against audit/head.json)\n"
@@ -405,7 +433,8 @@ readme(const struct qj_arc_case *c, const struct qj_arc_sealer *s,
 "     жолмен сілтеме жасалады).  ROOT.pem — өзіңіз сенетін, тәуелсіз\n"
 "     алынған түбірлік сертификат; META-INF/trust/anchors/ ішіндегі\n"
 "     көшірмемен салыстырыңыз.  META-INF/signatures-seal.xml — барлық\n"
-"     файлдардағы мұрағат мөрі.\n"
+"     файлдардағы мұрағат мөрі.  NCALayer пішіміндегі (enveloped) қол\n"
+"     қойылған құжаттар signed/ ішінде; оларды да солай тексеріңіз.\n"
 "  4. qujat verify-archive PACKAGE.zip --trust ROOT.pem\n"
 "     кері қайтарып алу тізімдерін (CRL), XAdES қасиеттерін, аудит\n"
 "     хэш-тізбегін және case.xml файлының оқиғалармен сәйкестігін де\n"
@@ -419,7 +448,8 @@ readme(const struct qj_arc_case *c, const struct qj_arc_sealer *s,
 "     указаны относительными путями).  ROOT.pem — корневой сертификат,\n"
 "     которому вы доверяете, полученный независимо; сравните его с копией\n"
 "     в META-INF/trust/anchors/.  META-INF/signatures-seal.xml — печать\n"
-"     архива над всеми файлами.\n"
+"     архива над всеми файлами.  Документы, подписанные в формате\n"
+"     NCALayer (enveloped), лежат в signed/; проверьте их так же.\n"
 "  4. qujat verify-archive PACKAGE.zip --trust ROOT.pem\n"
 "     проверяет также отзыв сертификатов (CRL), свойства XAdES, хэш-цепочку\n"
 "     журнала аудита и соответствие case.xml событиям журнала.\n",
@@ -501,7 +531,7 @@ qj_arc_case_package(const struct qj_arc_case *c,
 {
 	struct qj_arc_pkg	 p;
 	struct qj_buf		 cx = QJ_BUF_INIT, rd = QJ_BUF_INIT,
-				 head = QJ_BUF_INIT;
+				 head = QJ_BUF_INIT, sx = QJ_BUF_INIT;
 	char			 name[160];
 	size_t			 i;
 	enum qj_err		 err;
@@ -549,16 +579,23 @@ qj_arc_case_package(const struct qj_arc_case *c,
 		    c->atts[i].media_type : "application/pdf", 0, 0, d);
 	}
 	for (i = 0; i < c->nsigs && err == QJ_OK; i++) {
-		snprintf(name, sizeof(name), "META-INF/signatures-%zu.xml",
-		    i + 1);
-		err = qj_arc_pkg_add(&p, name, c->sigs[i].xml, c->sigs[i].len,
-		    "text/xml", 1, 0, d);
+		sig_entry(c, i, name, sizeof(name));
+		if (strncmp(name, "META-INF/", 9) != 0) {
+			err = qj_arc_pkg_add(&p, name, c->sigs[i].xml,
+			    c->sigs[i].len, "text/xml", 1, 0, d);
+			continue;
+		}
+		qj_buf_reset(&sx);
+		if ((err = qj_asic_wrap(c->sigs[i].xml, c->sigs[i].len, &sx,
+		    d)) == QJ_OK)
+			err = qj_arc_pkg_add_buf(&p, name, &sx, "text/xml", d);
 	}
 	if (err != QJ_OK || (err = add_trust(&p, s, d)) != QJ_OK)
 		goto out;
 	err = qj_arc_pkg_seal(&p, s->key, s->cert, when, zip, sha256_hex, d);
 out:
 	qj_arc_pkg_free(&p);
+	qj_buf_free(&sx);
 	qj_buf_free(&cx);
 	qj_buf_free(&rd);
 	qj_buf_free(&head);

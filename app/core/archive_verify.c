@@ -47,6 +47,8 @@ struct vctx {
 	struct qj_arc_report		*rep;
 	struct qj_zip			 z;
 	unsigned char			(*sha)[QJ_SHA256_LEN];	/* per entry */
+	/* per entry: a signature's hash as stored (stored_hashes()) */
+	unsigned char			(*ssha)[QJ_SHA256_LEN];
 	xmlDocPtr			 cx;		/* case.xml */
 	xmlNodePtr			 root;
 	struct vevent			*ev;
@@ -636,6 +638,75 @@ named_file(struct vctx *v, xmlNodePtr n, const char *what, const char *hex)
 	return (i);
 }
 
+/*
+ * A signature's SHA-256 as the server stored it, which the audit events
+ * name.  An ASiC-E signatures file holds the signature's element alone
+ * between QJ_ASIC_FILE_HEAD and QJ_ASIC_FILE_TAIL; case.xml records what
+ * stood around it (stored-prolog, stored-epilog), which must be inert (no
+ * element: prolog + <r/> + epilog parses as a lone empty element).  Any
+ * other signature file is stored whole.
+ */
+static void
+stored_hash(struct vctx *v, xmlNodePtr n)
+{
+	static const char	 head[] = QJ_ASIC_FILE_HEAD,
+				 tail[] = QJ_ASIC_FILE_TAIL;
+	const struct qj_zip_entry *e;
+	struct qj_buf		 b = QJ_BUF_INIT;
+	struct qj_diag		 d;
+	xmlDocPtr		 doc = NULL;
+	xmlNodePtr		 r;
+	char			*file = attr(n, "file"), *pro, *epi;
+	long			 i = entry_index(v, file);
+	size_t			 hl = sizeof(head) - 1, tl = sizeof(tail) - 1;
+	int			 inert;
+
+	xmlFree(file);
+	if (i < 0 || strncmp(v->z.e[i].name, "META-INF/signatures-", 20) != 0)
+		return;
+	e = &v->z.e[i];
+	pro = attr(n, "stored-prolog");
+	epi = attr(n, "stored-epilog");
+	if (e->len < hl + tl || memcmp(e->data, head, hl) != 0 ||
+	    memcmp((const char *)e->data + e->len - tl, tail, tl) != 0) {
+		finding(v->rep, "case", e->name, "not a Qujat ASiC-E signatures "
+		    "file (asic:XAdESSignatures around one stored signature)");
+		goto out;
+	}
+	qj_buf_printf(&b, "%s<r/>%s", pro != NULL ? pro : "", epi != NULL ?
+	    epi : "");
+	inert = b.data != NULL && qj_xml_parse(b.data, b.len, 0, &doc, &d) ==
+	    QJ_OK && (r = xmlDocGetRootElement(doc)) != NULL &&
+	    xmlStrEqual(r->name, BAD_CAST "r") && r->children == NULL &&
+	    r->next == NULL;
+	if (!inert) {
+		finding(v->rep, "case", e->name, "case.xml's stored-prolog or "
+		    "stored-epilog of this signature is not inert XML");
+		goto out;
+	}
+	qj_buf_reset(&b);
+	if (qj_buf_puts(&b, pro != NULL ? pro : "") == QJ_OK &&
+	    qj_buf_append(&b, (const char *)e->data + hl, e->len - hl - tl) ==
+	    QJ_OK && qj_buf_puts(&b, epi != NULL ? epi : "") == QJ_OK)
+		qj_sha256(b.data, b.len, v->ssha[i]);
+out:
+	if (doc != NULL)
+		xmlFreeDoc(doc);
+	qj_buf_free(&b);
+	xmlFree(pro);
+	xmlFree(epi);
+}
+
+static void
+stored_hashes(struct vctx *v)
+{
+	xmlNodePtr	n;
+
+	for (n = el_first(el_first(v->root, "signatures"), "signature");
+	    n != NULL; n = el_next(n, "signature"))
+		stored_hash(v, n);
+}
+
 static void
 check_files(struct vctx *v)
 {
@@ -688,7 +759,7 @@ check_files(struct vctx *v)
 		if ((i = named_file(v, n, "signature", NULL)) < 0)
 			continue;
 		named[i] = 1;
-		qj_hex(v->sha[i], QJ_SHA256_LEN, expect);
+		qj_hex(v->ssha[i], QJ_SHA256_LEN, expect);
 		if (attr_i64(n, "case") == cid && v->audit_ok &&
 		    !event_names(v, expect))
 			finding(v->rep, "case", v->z.e[i].name, "no audit event "
@@ -713,6 +784,7 @@ check_files(struct vctx *v)
 		    strncmp(nm, "attachments/", 12) == 0 ||
 		    strncmp(nm, "workflow/", 9) == 0 ||
 		    strncmp(nm, "META-INF/trust/", 15) == 0 ||
+		    strncmp(nm, "signed/", 7) == 0 ||
 		    strncmp(nm, "META-INF/signatures", 19) == 0)
 			finding(v->rep, "case", nm, "a file case.xml does not "
 			    "describe");
@@ -745,7 +817,7 @@ check_event_hashes(struct vctx *v)
 			    n = el_next(n, "signature")) {
 				s = attr(n, "file");
 				if ((j = entry_index(v, s)) >= 0) {
-					qj_hex(v->sha[j], QJ_SHA256_LEN, hex);
+					qj_hex(v->ssha[j], QJ_SHA256_LEN, hex);
 					found = strcmp(hex,
 					    v->ev[i].hashes[k]) == 0;
 				}
@@ -930,24 +1002,6 @@ commitment_of(const char *s)
 	return (QJ_COMMIT_ANY);
 }
 
-static int
-is_detached(const struct qj_zip_entry *e)
-{
-	struct qj_diag	d;
-	xmlDocPtr	doc;
-	xmlNodePtr	r;
-	int		yes;
-
-	if (qj_xml_parse(e->data, e->len, V_SIG_MAX, &doc, &d) != QJ_OK)
-		return (1);	/* the verifier reports why */
-	r = xmlDocGetRootElement(doc);
-	yes = r != NULL && r->ns != NULL && xmlStrEqual(r->ns->href,
-	    BAD_CAST QJ_SIG_DS_NS) && xmlStrEqual(r->name,
-	    BAD_CAST "Signature");
-	xmlFreeDoc(doc);
-	return (yes);
-}
-
 static void
 time_rfc3339(time_t t, char out[32])
 {
@@ -987,12 +1041,24 @@ check_one_signature(struct vctx *v, xmlNodePtr n, long si)
 	ex.commitment = commitment_of(com);
 	ex.now = v->now;
 	ex.max_bytes = V_SIG_MAX;
-	if (is_detached(e)) {
+	/* Detached: an ASiC-E signatures file; enveloped: a data file. */
+	if (strncmp(e->name, "META-INF/signatures-", 20) == 0) {
 		ex.doc_uri = uri;
-		err = qj_xades_verify(v->trust, e->data, e->len, &ex, &r, &d);
-	} else
+		err = qj_xades_verify_asic(v->trust, e->data, e->len, &ex, &r,
+		    &d);
+	} else if (strncmp(e->name, "signed/", 7) == 0) {
+		/* NCALayer's format carries no commitment (as on the server,
+		 * flow.c: the transition states it). */
+		ex.commitment = QJ_COMMIT_ANY;
 		err = qj_xades_verify_enveloped(v->trust, e->data, e->len, &ex,
 		    &r, &d);
+	}
+	else {
+		finding(v->rep, "signature", e->name, "a signature is "
+		    "META-INF/signatures-N.xml (XAdES) or signed/*.xml "
+		    "(enveloped)");
+		goto out;
+	}
 	if (err != QJ_OK) {
 		finding(v->rep, "signature", e->name, "%s: %s", d.type != NULL ?
 		    d.type : "sig-malformed", d.detail);
@@ -1130,16 +1196,21 @@ qj_arc_verify(const void *zip, size_t len, const struct qj_arc_vopts *o,
 		return (QJ_OK);
 	}
 	rep->entries = v.z.n;
-	if ((v.sha = calloc(v.z.n + 1, sizeof(*v.sha))) == NULL) {
+	if ((v.sha = calloc(v.z.n + 1, sizeof(*v.sha))) == NULL ||
+	    (v.ssha = calloc(v.z.n + 1, sizeof(*v.ssha))) == NULL) {
 		err = QJ_ENOMEM;
 		goto out;
 	}
-	for (k = 0; k < v.z.n; k++)
+	for (k = 0; k < v.z.n; k++) {
 		qj_sha256(v.z.e[k].data, v.z.e[k].len, v.sha[k]);
+		memcpy(v.ssha[k], v.sha[k], QJ_SHA256_LEN);
+	}
 	check_mimetype(&v);
 	check_sums(&v);
 	check_manifest(&v);
 	load_case(&v);
+	if (v.root != NULL)
+		stored_hashes(&v);
 	check_audit(&v);
 	if (v.root != NULL)
 		check_consistency(&v);
@@ -1154,6 +1225,7 @@ out:
 	if (v.cx != NULL)
 		xmlFreeDoc(v.cx);
 	free(v.sha);
+	free(v.ssha);
 	qj_zip_free(&v.z);
 	return (err);
 }

@@ -268,6 +268,13 @@ check_place(xmlDocPtr doc, enum sig_mode mode, struct sig_parts *p,
 	else if (mode == SIG_DETACHED && root != w.sig)
 		err = qj_fail(d, QJ_EUNPROC, "sig-wrapping", "Signature",
 		    "a detached signature must be the root element");
+	else if (mode == SIG_ASIC && (!sig_is(root, SIG_NS_ASIC,
+	    "XAdESSignatures") || w.sig->parent != root ||
+	    sig_child(root) != w.sig || sig_next(w.sig) != NULL ||
+	    !only_elements(root)))
+		err = qj_fail(d, QJ_EUNPROC, "sig-wrapping", "Signature",
+		    "an ASiC-E signatures file holds one ds:Signature, the "
+		    "only child of its asic:XAdESSignatures root");
 	else if (mode == SIG_ENVELOPED && (w.sig == root ||
 	    w.sig->parent != (xmlNodePtr)root || sig_next(w.sig) != NULL))
 		err = qj_fail(d, QJ_EUNPROC, "sig-wrapping", "Signature",
@@ -300,7 +307,7 @@ check_objects(enum sig_mode mode, struct sig_parts *p, struct qj_diag *d)
 			    "xades:QualifyingProperties"));
 		p->qprops = o;
 	}
-	if (mode == SIG_DETACHED && p->qprops == NULL)
+	if (SIG_IS_DETACHED(mode) && p->qprops == NULL)
 		return (qj_fail(d, QJ_EUNPROC, "sig-xades",
 		    "QualifyingProperties", "no xades:QualifyingProperties"));
 	return (QJ_OK);
@@ -558,7 +565,7 @@ check_signed_info(enum sig_mode mode, const char *expect_uri,
 	xmlNodePtr	 c = sig_child(p->signed_info), refs[2];
 	xmlChar		*alg;
 	enum qj_err	 err;
-	int		 n = 0, want = mode == SIG_DETACHED ? 2 : 1;
+	int		 n = 0, want = SIG_IS_DETACHED(mode) ? 2 : 1;
 
 	if (!only_elements(p->signed_info) ||
 	    !sig_is(c, SIG_NS_DS, "CanonicalizationMethod"))
@@ -603,7 +610,7 @@ check_signed_info(enum sig_mode mode, const char *expect_uri,
 	if (n != want)
 		return (qj_fail(d, QJ_EUNPROC, "sig-references", "SignedInfo",
 		    "%d References; exactly %d expected", n, want));
-	if (mode == SIG_DETACHED)
+	if (SIG_IS_DETACHED(mode))
 		return (check_refs_detached(refs, expect_uri, p, d));
 	return (check_refs_enveloped(refs[0], p, d));
 }

@@ -31,10 +31,18 @@
 #define SIG_SHA256	"http://www.w3.org/2001/04/xmlenc#sha256"
 #define SIG_PROPS_TYPE	"http://uri.etsi.org/01903#SignedProperties"
 
+#define SIG_NS_ASIC	"http://uri.etsi.org/02918/v1.2.1#"
+
 enum sig_mode {
 	SIG_DETACHED,		/* XAdES: the signature is the document */
 	SIG_ENVELOPED,		/* NCALayer: last child of the signed root */
+	SIG_ASIC,		/* XAdES, detached, the only child of the
+				 * asic:XAdESSignatures root of an ASiC-E
+				 * signatures file */
 };
+
+/* XAdES detached (alone, or in an ASiC-E signatures file). */
+#define SIG_IS_DETACHED(mode)	((mode) == SIG_DETACHED || (mode) == SIG_ASIC)
 
 /* An allowed signature or digest algorithm. */
 struct sig_alg {

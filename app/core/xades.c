@@ -1047,7 +1047,7 @@ sig_verify(struct qj_trust *t, enum sig_mode mode, const void *xml,
 	memset(&run, 0, sizeof(run));
 	memset(&r, 0, sizeof(r));
 	now = ex->now != 0 ? ex->now : time(NULL);
-	if ((mode == SIG_DETACHED && ex->doc == NULL) ||
+	if ((SIG_IS_DETACHED(mode) && ex->doc == NULL) ||
 	    (mode == SIG_ENVELOPED && ex->doc_uri != NULL)) {
 		err = qj_fail(d, QJ_EINVAL, "sig-references", "document",
 		    "a detached signature needs the document; an enveloped "
@@ -1060,7 +1060,8 @@ sig_verify(struct qj_trust *t, enum sig_mode mode, const void *xml,
 	    &p, d)) != QJ_OK)
 		goto out;
 	/* Step 5: XAdES properties. */
-	if (mode == SIG_DETACHED && (err = xades_read(&p, &x, d)) != QJ_OK)
+	if (SIG_IS_DETACHED(mode) && (err = xades_read(&p, &x, d)) !=
+	    QJ_OK)
 		goto out;
 	/* Step 6: the key. */
 	if ((err = qj_trust_check_key(p.leaf, d)) != QJ_OK)
@@ -1071,7 +1072,7 @@ sig_verify(struct qj_trust *t, enum sig_mode mode, const void *xml,
 		    p.alg->uri);
 		goto out;
 	}
-	if (mode == SIG_DETACHED && x.signing_time > now + XADES_SKEW) {
+	if (SIG_IS_DETACHED(mode) && x.signing_time > now + XADES_SKEW) {
 		err = xades_fail(d, "SigningTime", "SigningTime is in the future");
 		goto out;
 	}
@@ -1081,17 +1082,17 @@ sig_verify(struct qj_trust *t, enum sig_mode mode, const void *xml,
 	    d)) != QJ_OK)
 		goto out;
 	/* Step 5, last part: SigningCertificateV2 is the checked certificate. */
-	if (mode == SIG_DETACHED && (err = xades_check_cert(&x, p.leaf,
+	if (SIG_IS_DETACHED(mode) && (err = xades_check_cert(&x, p.leaf,
 	    r.signer.cert_sha256, d)) != QJ_OK)
 		goto out;
 	/* Step 8: the cryptography, by xmlsec. */
 	run.mngr = qj_trust_xmlsec_mngr(t);
 	run.sig = p.sig;
-	run.detached = mode == SIG_DETACHED;
+	run.detached = SIG_IS_DETACHED(mode);
 	run.uri = p.data_uri;
 	run.data = ex->doc;
 	run.len = ex->doc_len;
-	run.nrefs = mode == SIG_DETACHED ? 2 : 1;
+	run.nrefs = SIG_IS_DETACHED(mode) ? 2 : 1;
 	run.props_type = SIG_PROPS_TYPE;
 	run.keep_signed_info = ex->keep_signed_info;
 	run.keep_digested = mode == SIG_ENVELOPED;
@@ -1143,6 +1144,14 @@ qj_xades_verify(struct qj_trust *t, const void *xml, size_t len,
     struct qj_diag *d)
 {
 	return (sig_verify(t, SIG_DETACHED, xml, len, ex, res, d));
+}
+
+enum qj_err
+qj_xades_verify_asic(struct qj_trust *t, const void *xml, size_t len,
+    const struct qj_sig_expect *ex, struct qj_sig_result *res,
+    struct qj_diag *d)
+{
+	return (sig_verify(t, SIG_ASIC, xml, len, ex, res, d));
 }
 
 enum qj_err
@@ -1402,6 +1411,96 @@ multi_template(const struct qj_xades_obj *objs, size_t n,
 	qj_buf_free(&b64);
 	qj_buf_free(&mime);
 	return (err);
+}
+
+int
+qj_xades_is_detached(const void *xml, size_t len)
+{
+	struct qj_diag	d;
+	xmlDocPtr	doc;
+	int		yes;
+
+	if (qj_xml_parse(xml, len, 0, &doc, &d) != QJ_OK)
+		return (0);
+	yes = sig_is(xmlDocGetRootElement(doc), SIG_NS_DS, "Signature");
+	xmlFreeDoc(doc);
+	return (yes);
+}
+
+static int
+is_space(char c)
+{
+	return (c == ' ' || c == '\t' || c == '\r' || c == '\n');
+}
+
+enum qj_err
+qj_asic_split(const void *sig, size_t len, size_t *prolog, size_t *epilog,
+    struct qj_diag *d)
+{
+	const char	*b = sig, *p = b, *end = b + len, *q;
+
+	if (end - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;
+	for (;;) {
+		while (p < end && is_space(*p))
+			p++;
+		if (end - p >= 2 && memcmp(p, "<?", 2) == 0)
+			q = memmem(p, (size_t)(end - p), "?>", 2);
+		else if (end - p >= 4 && memcmp(p, "<!--", 4) == 0)
+			q = memmem(p, (size_t)(end - p), "-->", 3);
+		else
+			break;
+		if (q == NULL)
+			return (qj_fail(d, QJ_EINVAL, "sig-malformed",
+			    "Signature", "an unclosed declaration or comment"));
+		p = q + (*q == '?' ? 2 : 3);
+	}
+	for (;;) {
+		while (end > p && is_space(end[-1]))
+			end--;
+		if (end - p >= 3 && memcmp(end - 3, "-->", 3) == 0)
+			q = "<!--";
+		else if (end - p >= 2 && memcmp(end - 2, "?>", 2) == 0)
+			q = "<?";
+		else
+			break;
+		/* Back to the last opening of a comment or instruction. */
+		{
+			const char	*t, *r = NULL;
+			size_t		 ql = strlen(q);
+
+			for (t = p; t + ql <= end; t++)
+				if (memcmp(t, q, ql) == 0)
+					r = t;
+			if (r == NULL || r == p)
+				return (qj_fail(d, QJ_EINVAL, "sig-malformed",
+				    "Signature", "an unopened comment or "
+				    "instruction"));
+			end = r;
+		}
+	}
+	if (p >= end || *p != '<' || end[-1] != '>')
+		return (qj_fail(d, QJ_EINVAL, "sig-malformed", "Signature",
+		    "no element"));
+	*prolog = (size_t)(p - b);
+	*epilog = (size_t)(b + len - end);
+	return (QJ_OK);
+}
+
+enum qj_err
+qj_asic_wrap(const void *sig, size_t len, struct qj_buf *out,
+    struct qj_diag *d)
+{
+	size_t		pro, epi;
+	enum qj_err	err;
+
+	if ((err = qj_asic_split(sig, len, &pro, &epi, d)) != QJ_OK)
+		return (err);
+	if ((err = qj_buf_puts(out, QJ_ASIC_FILE_HEAD)) != QJ_OK ||
+	    (err = qj_buf_append(out, (const char *)sig + pro, len - pro -
+	    epi)) != QJ_OK)
+		return (err);
+	return (qj_buf_puts(out, QJ_ASIC_FILE_TAIL));
 }
 
 /* The one ds:Signature of a container: the root's only element child. */

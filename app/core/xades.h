@@ -226,6 +226,17 @@ enum qj_err	 qj_xades_verify(struct qj_trust *, const void *xml,
 		    struct qj_sig_result *, struct qj_diag *);
 
 /*
+ * The same signature inside an ASiC-E signatures file (EN 319 162-1): the
+ * root is asic:XAdESSignatures (QJ_ASIC_NS) and the ds:Signature its only
+ * child, with nothing else but whitespace (else sig-wrapping).  Exclusive
+ * C14N leaves the wrapper out of everything signed, so a stored signature
+ * put inside one verifies as it did alone.
+ */
+enum qj_err	 qj_xades_verify_asic(struct qj_trust *, const void *xml,
+		    size_t len, const struct qj_sig_expect *,
+		    struct qj_sig_result *, struct qj_diag *);
+
+/*
  * An enveloped signature in NCALayer's format (C14N 1.0 SignedInfo, one
  * Reference URI="" with enveloped-signature + C14N#WithComments, RSA-SHA256,
  * X509Certificate in KeyInfo, ds:Signature the last child of the root).
@@ -272,6 +283,28 @@ int		 qj_ecdsa_der_to_raw(const unsigned char *der, size_t der_len,
  * URI.
  */
 #define QJ_ASIC_NS		"http://uri.etsi.org/02918/v1.2.1#"
+
+/* 1 when `xml` parses and its root is ds:Signature (detached XAdES). */
+int		 qj_xades_is_detached(const void *xml, size_t len);
+
+/*
+ * A stored detached signature as an ASiC-E signatures file (see
+ * qj_xades_verify_asic()): QJ_ASIC_FILE_HEAD, the bytes of its
+ * ds:Signature element exactly as stored, QJ_ASIC_FILE_TAIL.  What the
+ * stored bytes hold around the element (BOM, XML declaration, comments,
+ * whitespace) cannot stand inside the wrapper: qj_asic_split() gives the
+ * lengths of that prolog and epilog, which the archive records in case.xml
+ * so a verifier rebuilds the stored bytes (and their SHA-256, which the
+ * audit events name) from prolog + element + epilog.
+ */
+#define QJ_ASIC_FILE_HEAD	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" \
+	"<asic:XAdESSignatures xmlns:asic=\"" QJ_ASIC_NS "\">\n"
+#define QJ_ASIC_FILE_TAIL	"\n</asic:XAdESSignatures>\n"
+
+enum qj_err	 qj_asic_split(const void *sig, size_t len, size_t *prolog,
+		    size_t *epilog, struct qj_diag *);
+enum qj_err	 qj_asic_wrap(const void *sig, size_t len, struct qj_buf *out,
+		    struct qj_diag *);
 #define QJ_XADES_MAX_OBJECTS	100000
 
 struct qj_xades_obj {

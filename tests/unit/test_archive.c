@@ -30,6 +30,7 @@
 #include "core/codec.h"
 #include "core/trust.h"
 #include "core/xades.h"
+#include "tests/lib/sigvec.h"
 
 #define CERTS		"certs/dev"
 #define CASE_ID		7
@@ -158,6 +159,9 @@ rfc3339(time_t t, char out[32])
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* When set, the dean's signature is NCALayer's enveloped format. */
+static int	fixture_ncalayer;
+
 static void
 fixture_make(struct fixture *fx)
 {
@@ -171,8 +175,22 @@ fixture_make(struct fixture *fx)
 	qj_sha256_hex(WF, strlen(WF), fx->shawf);
 	sign_doc("applicant", DOC1, fx->sha1, QJ_COMMIT_ORIGIN, t1, &fx->sig1,
 	    fx->cert1);
-	sign_doc("dean", DOC2, fx->sha2, QJ_COMMIT_APPROVAL, t2, &fx->sig2,
-	    fx->cert2);
+	if (fixture_ncalayer) {
+		struct qj_signer	 who;
+		size_t			 len;
+		char			*env = sv_make_ncalayer(DOC2,
+					    "users/dean-rsa", &len);
+		X509			*x = load_cert(CERTS
+					    "/users/dean-rsa.pem");
+
+		qj_buf_append(&fx->sig2, env, len);
+		free(env);
+		ck_assert(qj_signer_from_cert(x, &who) == QJ_OK);
+		qj_hex(who.cert_sha256, 32, fx->cert2);
+		X509_free(x);
+	} else
+		sign_doc("dean", DOC2, fx->sha2, QJ_COMMIT_APPROVAL, t2,
+		    &fx->sig2, fx->cert2);
 	rfc3339(t1, fx->when1);
 	rfc3339(t2, fx->when2);
 	qj_sha256_hex(fx->sig1.data, fx->sig1.len, fx->sigsha1);
@@ -423,6 +441,22 @@ START_TEST(package_verifies)
 	ck_assert_ptr_nonnull(qj_zip_find(&z, "case.xml"));
 	ck_assert_ptr_nonnull(qj_zip_find(&z, QJ_ARC_MANIFEST_NAME));
 	ck_assert_ptr_nonnull(qj_zip_find(&z, "META-INF/signatures-1.xml"));
+	/* Signatures files are ASiC-E: asic:XAdESSignatures around the
+	 * stored signature's element, byte for byte. */
+	{
+		const struct qj_zip_entry *e = qj_zip_find(&z,
+		    "META-INF/signatures-1.xml");
+		size_t	pro, epi, hl = strlen(QJ_ASIC_FILE_HEAD);
+
+		ck_assert(qj_asic_split(fx.sigs[0].xml, fx.sigs[0].len, &pro,
+		    &epi, &d) == QJ_OK);
+		ck_assert_uint_eq(e->len, hl + fx.sigs[0].len - pro - epi +
+		    strlen(QJ_ASIC_FILE_TAIL));
+		ck_assert(memcmp(e->data, QJ_ASIC_FILE_HEAD, hl) == 0);
+		ck_assert(memcmp((const char *)e->data + hl,
+		    (const char *)fx.sigs[0].xml + pro, fx.sigs[0].len - pro -
+		    epi) == 0);
+	}
 	ck_assert_ptr_nonnull(qj_zip_find(&z, "META-INF/trust/crls/"
 	    "intermediate.crl.pem"));
 	ck_assert_ptr_nonnull(qj_zip_find(&z, "workflow/academic-leave-v1.xml"));
@@ -463,6 +497,41 @@ sh(const char *fmt, const char *a, const char *b)
 }
 
 /* unzip -t, sha256sum -c and xmlsec1 --verify on every signature file. */
+/*
+ * An NCALayer signature is the signed document itself: a data file in
+ * signed/, verified as enveloped, while detached ones stay ASiC-E
+ * signatures files; both tie to their audit events.
+ */
+START_TEST(enveloped_signature_is_a_data_file)
+{
+	struct fixture		 fx;
+	struct qj_buf		 zip = QJ_BUF_INIT;
+	struct qj_arc_report	 rep;
+	struct qj_zip		 z;
+	struct qj_diag		 d;
+	char			 sha[65];
+
+	fixture_ncalayer = 1;
+	fixture_make(&fx);
+	fixture_ncalayer = 0;
+	package(&fx, time(NULL) - 60, &zip, sha);
+	verify(&zip, &rep);
+	print_findings(&rep);
+	ck_assert_uint_eq(rep.nf, 0);
+	ck_assert_uint_eq(rep.signatures_ok, 2);
+	qj_arc_report_free(&rep);
+	ck_assert(qj_zip_read(zip.data, zip.len, &z, &d) == QJ_OK);
+	ck_assert_ptr_nonnull(qj_zip_find(&z, "META-INF/signatures-1.xml"));
+	ck_assert_ptr_null(qj_zip_find(&z, "META-INF/signatures-2.xml"));
+	ck_assert_ptr_nonnull(qj_zip_find(&z, "signed/signature-2.xml"));
+	ck_assert_mem_eq(qj_zip_find(&z, "signed/signature-2.xml")->data,
+	    fx.sig2.data, fx.sig2.len);
+	qj_zip_free(&z);
+	qj_buf_free(&zip);
+	fixture_free(&fx);
+}
+END_TEST
+
 START_TEST(standard_tools)
 {
 	struct fixture	 fx;
@@ -1001,6 +1070,7 @@ suite(void)
 
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, package_verifies);
+	tcase_add_test(tc, enveloped_signature_is_a_data_file);
 	tcase_add_test(tc, standard_tools);
 	tcase_add_test(tc, tamper_one_byte_of_any_file);
 	tcase_add_test(tc, tamper_remove_or_add_a_file);

@@ -941,6 +941,96 @@ START_TEST(signature_count_and_shape)
 }
 END_TEST
 
+static const char *
+verify_asic(const char *xml, size_t len)
+{
+	struct qj_sig_expect	ex;
+	struct qj_diag		d;
+
+	memset(&ex, 0, sizeof(ex));
+	qj_diag_clear(&d);
+	ex.doc = DOC;
+	ex.doc_len = strlen(DOC);
+	ex.doc_uri = doc_uri;
+	ex.iin = APPLICANT_IIN;
+	last_detail[0] = '\0';
+	return (slug_of(qj_xades_verify_asic(T, xml, len, &ex, NULL, &d), &d));
+}
+
+/*
+ * ASiC-E signatures files (EN 319 162-1): a stored signature wrapped in
+ * asic:XAdESSignatures verifies as it did alone (exclusive C14N leaves the
+ * wrapper out), the wrapper holds exactly that one signature, and the
+ * stored bytes split into prolog, element and epilog exactly.
+ */
+START_TEST(asic_signatures_file)
+{
+	struct qj_buf	 w = QJ_BUF_INIT;
+	struct qj_diag	 d;
+	char		*xml, *a, *stored;
+	size_t		 len, pro, epi;
+
+	xml = make_sig("users/applicant-rsa", QJ_COMMIT_ORIGIN, &len);
+	ck_assert_int_eq(qj_asic_wrap(xml, len, &w, &d), QJ_OK);
+	ck_assert(strncmp(w.data, QJ_ASIC_FILE_HEAD,
+	    strlen(QJ_ASIC_FILE_HEAD)) == 0);
+	ck_slug(verify_asic(w.data, w.len), "VALID");
+	/* Each form only where it belongs. */
+	ck_slug(verify(w.data, w.len), "sig-wrapping");
+	ck_slug(verify_asic(xml, len), "sig-wrapping");
+	/* Nothing else in the container: another element, text, a comment,
+	 * a second signature; nor another root. */
+	a = sv_mutate(w.data, "</asic:XAdESSignatures>",
+	    "<x/></asic:XAdESSignatures>");
+	ck_slug(verify_asic(a, strlen(a)), "sig-wrapping");
+	free(a);
+	a = sv_mutate(w.data, "</asic:XAdESSignatures>",
+	    "text</asic:XAdESSignatures>");
+	ck_slug(verify_asic(a, strlen(a)), "sig-wrapping");
+	free(a);
+	a = sv_mutate(w.data, "</asic:XAdESSignatures>",
+	    "<!-- c --></asic:XAdESSignatures>");
+	ck_slug(verify_asic(a, strlen(a)), "sig-wrapping");
+	free(a);
+	a = sv_mutate(w.data, "</asic:XAdESSignatures>",
+	    "<ds:Signature xmlns:ds=\"" SIG_NS_DS "\"/></asic:XAdESSignatures>");
+	ck_slug(verify_asic(a, strlen(a)), "sig-count");
+	free(a);
+	a = sv_mutate(w.data, "asic:XAdESSignatures xmlns:asic=\"" QJ_ASIC_NS,
+	    "asic:XAdESSignatures xmlns:asic=\"urn:other");
+	ck_slug(verify_asic(a, strlen(a)), "sig-wrapping");
+	free(a);
+	/* A changed byte inside is still caught. */
+	a = sv_mutate(w.data, "<ds:DigestValue>", "<ds:DigestValue>AAAA");
+	ck_assert_str_ne(verify_asic(a, strlen(a)), "VALID");
+	free(a);
+	/* Prolog (BOM, declaration, comments, PIs) and epilog come off
+	 * exactly and put back give the stored bytes. */
+	stored = malloc(len + 128);
+	snprintf(stored, len + 128, "\xEF\xBB\xBF<?xml version=\"1.0\"?>\n"
+	    "<!-- signed by a tool -->\n%s\n<?pi x?>\n<!-- end -->\n", strstr(xml,
+	    "<ds:Signature"));
+	ck_assert_int_eq(qj_asic_split(stored, strlen(stored), &pro, &epi, &d),
+	    QJ_OK);
+	ck_assert(strncmp(stored + pro, "<ds:Signature", 13) == 0);
+	ck_assert(strncmp(stored + strlen(stored) - epi - 15,
+	    "</ds:Signature>", 15) == 0);
+	ck_assert(strstr(stored + strlen(stored) - epi, "<?pi x?>\n<!-- end "
+	    "-->\n") != NULL);
+	ck_assert(strspn(stored + strlen(stored) - epi, "\n") >= 1);
+	qj_buf_reset(&w);
+	ck_assert_int_eq(qj_asic_wrap(stored, strlen(stored), &w, &d), QJ_OK);
+	ck_slug(verify_asic(w.data, w.len), "VALID");
+	ck_assert_int_eq(qj_asic_split("no element", 10, &pro, &epi, &d),
+	    QJ_EINVAL);
+	ck_assert_int_eq(qj_asic_split("<!-- open <a/>", 14, &pro, &epi, &d),
+	    QJ_EINVAL);
+	free(stored);
+	qj_buf_free(&w);
+	free(xml);
+}
+END_TEST
+
 /* XAdES semantics: each defect re-signed so only the policy can see it. */
 START_TEST(xades_properties)
 {
@@ -1893,6 +1983,7 @@ xades_suite(void)
 	tcase_add_test(tc, wrong_references);
 	tcase_add_test(tc, transforms_refused);
 	tcase_add_test(tc, signature_count_and_shape);
+	tcase_add_test(tc, asic_signatures_file);
 	tcase_add_test(tc, xades_properties);
 	tcase_add_test(tc, expected_commitment);
 	tcase_add_test(tc, hostile_xml);

@@ -212,7 +212,8 @@ case_update(struct qj_db *db, const struct case_row *c, qj_time now,
 	qj_p_bool(&p, c->terminal);
 	qj_p_str(&p, c->vars ? c->vars : "{}");
 	qj_p_i64(&p, now);
-	return (qj_db_exec(db, NULL, "UPDATE wf_case SET state = $2, "
+	/* Deferred: the row is locked by this transaction and exists. */
+	return (qj_db_defer(db, "UPDATE wf_case SET state = $2, "
 	    "version = $3, round = $4, terminal = $5, vars = $6::jsonb, "
 	    "updated_at = to_timestamp($7), closed_at = CASE WHEN $5 THEN "
 	    "to_timestamp($7) END WHERE id = $1", &p, d));
@@ -695,7 +696,8 @@ pending_replace(struct qj_db *db, int64_t case_id, const char *unit_path,
 	qj_p_str(&p, events.data);
 	qj_p_str(&p, units.data);
 	qj_p_i64(&p, since);
-	err = qj_db_exec(db, NULL,
+	/* Deferred: derived rows nobody reads back in this transaction. */
+	err = qj_db_defer(db,
 	    "WITH del AS (DELETE FROM case_pending WHERE case_id = $1), "
 	    "r AS (SELECT * FROM unnest($2::text[], $3::bigint[], $4::text[]) "
 	    "  AS t(role, person, event)), "
@@ -797,7 +799,8 @@ idem_put(struct qj_db *db, int64_t person, const char *key,
 	qj_p_i64(&p, status);
 	qj_p_str(&p, body);
 	qj_p_i64(&p, now);
-	return (qj_db_exec(db, NULL, "INSERT INTO idempotency (person_id, key, "
+	/* Deferred to the commit: a concurrent twin of the key fails it. */
+	return (qj_db_defer(db, "INSERT INTO idempotency (person_id, key, "
 	    "request_sha256, status, body, created_at) VALUES ($1, $2, $3, $4, "
 	    "convert_to($5, 'UTF8'), to_timestamp($6))", &p, d));
 }

@@ -646,7 +646,7 @@ deadline_next(struct qj_db *db, int64_t case_id, qj_time *due,
 }
 
 /*
- * One statement: the case's rows are replaced by a role row for every unit
+ * One call: the case's rows are replaced by a role row for every unit
  * on the path "/1/4/9/" (the inbox of a grant at any of them finds it) or
  * a person row, all due at the case's earliest pending deadline.
  */
@@ -696,22 +696,10 @@ pending_replace(struct qj_db *db, int64_t case_id, const char *unit_path,
 	qj_p_str(&p, events.data);
 	qj_p_str(&p, units.data);
 	qj_p_i64(&p, since);
-	/* Deferred: derived rows nobody reads back in this transaction. */
-	err = qj_db_defer(db,
-	    "WITH del AS (DELETE FROM case_pending WHERE case_id = $1), "
-	    "r AS (SELECT * FROM unnest($2::text[], $3::bigint[], $4::text[]) "
-	    "  AS t(role, person, event)), "
-	    "due AS (SELECT min(due_at) AS at FROM deadline WHERE case_id = $1 "
-	    "  AND state = 'pending') "
-	    "INSERT INTO case_pending (case_id, role, scope_unit, person_id, "
-	    "  event, due_at, since) "
-	    "SELECT $1, r.role, u.unit, NULL, r.event, due.at, "
-	    "  to_timestamp($6) FROM r, due, unnest($5::bigint[]) AS u(unit) "
-	    "  WHERE r.role IS NOT NULL "
-	    "UNION ALL "
-	    "SELECT $1, NULL, NULL, r.person, r.event, due.at, "
-	    "  to_timestamp($6) FROM r, due WHERE r.person IS NOT NULL",
-	    &p, d);
+	/* Deferred: derived rows nobody reads back in this transaction.
+	 * The function (migration 0010) deletes through index probes only. */
+	err = qj_db_defer(db, "SELECT case_pending_replace($1, $2::text[], "
+	    "$3::bigint[], $4::text[], $5::bigint[], $6)", &p, d);
 	qj_buf_free(&roles);
 	qj_buf_free(&persons);
 	qj_buf_free(&events);

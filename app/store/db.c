@@ -50,6 +50,10 @@ struct qj_db {
 	struct stmt	 stmts[STMT_CACHE];
 	int		 ndefer;
 	struct deferred	 defer[DEFER_MAX];
+	/* The transaction's first failure: COMMIT reports it even when the
+	 * call that met it (a read carrying deferred writes) was ignored. */
+	enum qj_err	 tx_err;
+	struct qj_diag	 tx_diag;
 };
 
 static char		*db_dsn;		/* set once before threads */
@@ -196,6 +200,21 @@ db_error(PGconn *conn, PGresult *res, struct qj_diag *d)
 	    "database error (sqlstate %s)", state));
 }
 
+/* Remembers the open transaction's first failure (see tx_err). */
+static enum qj_err
+tx_fail(struct qj_db *db, enum qj_err err, const struct qj_diag *d)
+{
+	if (db->in_tx && db->tx_err == QJ_OK) {
+		db->tx_err = err;
+		if (d != NULL)
+			db->tx_diag = *d;
+		else
+			qj_fail(&db->tx_diag, err, "database-error", "",
+			    "an earlier statement of the transaction failed");
+	}
+	return (err);
+}
+
 static const char *
 stmt_name(struct qj_db *db, const char *sql, int nparams, struct qj_diag *d,
     enum qj_err *err)
@@ -316,7 +335,7 @@ pipe_run(struct qj_db *db, PGresult **out, const char *name, const char *sql,
 		PQclear(*out);
 		*out = NULL;
 	}
-	return (err);
+	return (err == QJ_OK ? err : tx_fail(db, err, d));
 }
 
 enum qj_err
@@ -326,14 +345,19 @@ qj_db_exec(struct qj_db *db, PGresult **out, const char *sql,
 	PGresult	*res;
 	const char	*name;
 	ExecStatusType	 st;
+	struct qj_diag	 local;
 	enum qj_err	 err;
 	int		 n = p ? p->n : 0;
 
+	/* The transaction keeps its first failure even when the caller
+	 * does not ask for the diagnostic. */
+	if (d == NULL)
+		d = &local;
 	if (out != NULL)
 		*out = NULL;
 	name = stmt_name(db, sql, n, d, &err);
 	if (err != QJ_OK)
-		return (err);
+		return (tx_fail(db, err, d));
 	if (db->ndefer > 0)
 		return (pipe_run(db, out, name, name ? NULL : sql, p, d));
 	if (name != NULL)
@@ -346,7 +370,7 @@ qj_db_exec(struct qj_db *db, PGresult **out, const char *sql,
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		err = db_error(db->conn, res, d);
 		PQclear(res);
-		return (err);
+		return (tx_fail(db, err, d));
 	}
 	if (out != NULL)
 		*out = res;
@@ -360,16 +384,19 @@ qj_db_defer(struct qj_db *db, const char *sql, const struct qj_params *p,
     struct qj_diag *d)
 {
 	struct deferred	*q;
+	struct qj_diag	 local;
 	const char	*name;
 	enum qj_err	 err;
 	int		 i, n = p ? p->n : 0;
 
+	if (d == NULL)
+		d = &local;
 	if (QJ_NEVER(!db->in_tx))
 		return (QJ_EINTERNAL);
 	/* Prepared now (once per connection), so the pipeline only binds. */
 	name = stmt_name(db, sql, n, d, &err);
 	if (err != QJ_OK)
-		return (err);
+		return (tx_fail(db, err, d));
 	if (db->ndefer == DEFER_MAX &&
 	    (err = pipe_run(db, NULL, NULL, NULL, NULL, d)) != QJ_OK)
 		return (err);
@@ -394,6 +421,10 @@ qj_db_defer(struct qj_db *db, const char *sql, const struct qj_params *p,
 enum qj_err
 qj_db_flush(struct qj_db *db, struct qj_diag *d)
 {
+	struct qj_diag	local;
+
+	if (d == NULL)
+		d = &local;
 	if (db->ndefer == 0)
 		return (QJ_OK);
 	return (pipe_run(db, NULL, NULL, NULL, NULL, d));
@@ -424,23 +455,42 @@ qj_db_begin(struct qj_db *db, struct qj_diag *d)
 	if (QJ_NEVER(db->in_tx))
 		return (QJ_EINTERNAL);
 	db->in_tx = 1;
+	db->tx_err = QJ_OK;
 	if ((err = qj_db_defer(db, "BEGIN", NULL, d)) != QJ_OK)
 		db->in_tx = 0;
 	return (err);
 }
 
+/*
+ * A transaction with a failed statement is not committed, whoever saw the
+ * failure: PostgreSQL answers COMMIT of such a transaction with ROLLBACK
+ * and no error, so the failure is reported here, as the first one met.
+ */
 enum qj_err
 qj_db_commit(struct qj_db *db, struct qj_diag *d)
 {
-	enum qj_err	err;
+	PGresult	*res = NULL;
+	enum qj_err	 err;
 
-	err = qj_db_exec(db, NULL, "COMMIT", NULL, d);
-	/* A deferred statement that failed kept COMMIT from running: the
-	 * server still holds the failed transaction. */
-	if (err != QJ_OK && !db->broken &&
-	    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
-		(void)qj_db_exec(db, NULL, "ROLLBACK", NULL, NULL);
+	if ((err = db->tx_err) == QJ_OK) {
+		err = qj_db_exec(db, &res, "COMMIT", NULL, d);
+		if (err == QJ_OK && strcmp(PQcmdStatus(res), "COMMIT") != 0)
+			err = qj_fail(d, QJ_EDB, "database-error", "",
+			    "the transaction was rolled back (%s)",
+			    PQcmdStatus(res));
+		PQclear(res);
+	} else if (d != NULL)
+		*d = db->tx_diag;
+	/* A failed deferred statement kept COMMIT from running: the server
+	 * still holds the failed transaction. */
+	if (err != QJ_OK) {
+		defer_clear(db);
+		if (!db->broken &&
+		    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+			(void)qj_db_exec(db, NULL, "ROLLBACK", NULL, NULL);
+	}
 	db->in_tx = 0;
+	db->tx_err = QJ_OK;
 	return (err);
 }
 
@@ -454,6 +504,7 @@ qj_db_rollback(struct qj_db *db)
 	if (!db->broken && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		(void)qj_db_exec(db, NULL, "ROLLBACK", NULL, NULL);
 	db->in_tx = 0;
+	db->tx_err = QJ_OK;
 }
 
 int

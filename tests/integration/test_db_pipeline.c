@@ -140,6 +140,27 @@ START_TEST(t_deferred_error_at_commit)
 }
 END_TEST
 
+/*
+ * A failure met by a call whose error was ignored (a read that carried the
+ * failing write) still fails COMMIT: PostgreSQL would answer COMMIT of the
+ * failed transaction with a silent ROLLBACK.
+ */
+START_TEST(t_ignored_failure_fails_commit)
+{
+	struct qj_diag	d;
+
+	ck_assert_int_eq(qj_db_begin(db, &d), QJ_OK);
+	put(1, "bad");
+	(void)qj_db_exec(db, NULL, "SELECT 1", NULL, NULL);
+	put(2, "b");
+	memset(&d, 0, sizeof(d));
+	ck_assert_int_eq(qj_db_commit(db, &d), QJ_EINVAL);
+	ck_assert_str_eq(d.type, "constraint-violation");
+	assert_idle();
+	ck_assert_int_eq(count(), 0);
+}
+END_TEST
+
 /* Rolling back what was never sent sends nothing, BEGIN included. */
 START_TEST(t_rollback_unsent)
 {
@@ -173,6 +194,7 @@ pipeline_suite(void)
 	tcase_add_test(tc, t_deferred_many);
 	tcase_add_test(tc, t_deferred_error_at_next_read);
 	tcase_add_test(tc, t_deferred_error_at_commit);
+	tcase_add_test(tc, t_ignored_failure_fails_commit);
 	tcase_add_test(tc, t_rollback_unsent);
 	suite_add_tcase(s, tc);
 	return (s);

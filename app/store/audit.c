@@ -155,7 +155,10 @@ audit_append(struct qj_db *db, const struct audit_in *in,
 	qj_p_str(&p, detail.data);
 	qj_p_str(&p, prev);
 	qj_p_str(&p, hash);
-	if ((err = qj_db_exec(db, NULL, "INSERT INTO audit_event (stream, seq, "
+	/* Both writes are deferred (sent with the transaction's next read or
+	 * its commit): the head row is locked, so nothing can overtake them,
+	 * and a failure fails that later call and so the transaction. */
+	if ((err = qj_db_defer(db, "INSERT INTO audit_event (stream, seq, "
 	    "case_id, at, actor_id, actor_login, action, state_before, "
 	    "state_after, document_hashes, request_id, address, detail, "
 	    "prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
@@ -165,7 +168,7 @@ audit_append(struct qj_db *db, const struct audit_in *in,
 	qj_p_str(&p, ev.stream);
 	qj_p_i64(&p, ev.seq);
 	qj_p_str(&p, hash);
-	if ((err = qj_db_exec(db, NULL, "UPDATE audit_head SET seq = $2, "
+	if ((err = qj_db_defer(db, "UPDATE audit_head SET seq = $2, "
 	    "hash = $3 WHERE stream = $1", &p, d)) != QJ_OK)
 		goto out;
 	if (hash_out != NULL)

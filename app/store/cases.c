@@ -212,7 +212,8 @@ case_update(struct qj_db *db, const struct case_row *c, qj_time now,
 	qj_p_bool(&p, c->terminal);
 	qj_p_str(&p, c->vars ? c->vars : "{}");
 	qj_p_i64(&p, now);
-	return (qj_db_exec(db, NULL, "UPDATE wf_case SET state = $2, "
+	/* Deferred: the row is locked by this transaction and exists. */
+	return (qj_db_defer(db, "UPDATE wf_case SET state = $2, "
 	    "version = $3, round = $4, terminal = $5, vars = $6::jsonb, "
 	    "updated_at = to_timestamp($7), closed_at = CASE WHEN $5 THEN "
 	    "to_timestamp($7) END WHERE id = $1", &p, d));
@@ -645,7 +646,7 @@ deadline_next(struct qj_db *db, int64_t case_id, qj_time *due,
 }
 
 /*
- * One statement: the case's rows are replaced by a role row for every unit
+ * One call: the case's rows are replaced by a role row for every unit
  * on the path "/1/4/9/" (the inbox of a grant at any of them finds it) or
  * a person row, all due at the case's earliest pending deadline.
  */
@@ -695,21 +696,10 @@ pending_replace(struct qj_db *db, int64_t case_id, const char *unit_path,
 	qj_p_str(&p, events.data);
 	qj_p_str(&p, units.data);
 	qj_p_i64(&p, since);
-	err = qj_db_exec(db, NULL,
-	    "WITH del AS (DELETE FROM case_pending WHERE case_id = $1), "
-	    "r AS (SELECT * FROM unnest($2::text[], $3::bigint[], $4::text[]) "
-	    "  AS t(role, person, event)), "
-	    "due AS (SELECT min(due_at) AS at FROM deadline WHERE case_id = $1 "
-	    "  AND state = 'pending') "
-	    "INSERT INTO case_pending (case_id, role, scope_unit, person_id, "
-	    "  event, due_at, since) "
-	    "SELECT $1, r.role, u.unit, NULL, r.event, due.at, "
-	    "  to_timestamp($6) FROM r, due, unnest($5::bigint[]) AS u(unit) "
-	    "  WHERE r.role IS NOT NULL "
-	    "UNION ALL "
-	    "SELECT $1, NULL, NULL, r.person, r.event, due.at, "
-	    "  to_timestamp($6) FROM r, due WHERE r.person IS NOT NULL",
-	    &p, d);
+	/* Deferred: derived rows nobody reads back in this transaction.
+	 * The function (migration 0010) deletes through index probes only. */
+	err = qj_db_defer(db, "SELECT case_pending_replace($1, $2::text[], "
+	    "$3::bigint[], $4::text[], $5::bigint[], $6)", &p, d);
 	qj_buf_free(&roles);
 	qj_buf_free(&persons);
 	qj_buf_free(&events);
@@ -797,7 +787,8 @@ idem_put(struct qj_db *db, int64_t person, const char *key,
 	qj_p_i64(&p, status);
 	qj_p_str(&p, body);
 	qj_p_i64(&p, now);
-	return (qj_db_exec(db, NULL, "INSERT INTO idempotency (person_id, key, "
+	/* Deferred to the commit: a concurrent twin of the key fails it. */
+	return (qj_db_defer(db, "INSERT INTO idempotency (person_id, key, "
 	    "request_sha256, status, body, created_at) VALUES ($1, $2, $3, $4, "
 	    "convert_to($5, 'UTF8'), to_timestamp($6))", &p, d));
 }

@@ -57,9 +57,24 @@ void		 qj_p_bool(struct qj_params *, int);
 enum qj_err	 qj_db_exec(struct qj_db *, PGresult **res, const char *sql,
 		    const struct qj_params *, struct qj_diag *);
 
+/*
+ * Queues a statement inside the open transaction instead of running it:
+ * it goes to the server, in one pipeline, with the next qj_db_exec() or
+ * qj_db_commit() (or qj_db_flush()), and an error it meets is returned by
+ * that call.  For writes whose result nobody reads and whose errors need
+ * no handling of their own (a duplicate key would be reported by the later
+ * call as its own conflict).  The values are copied; the text, as for
+ * qj_db_exec(), must be a string constant.
+ */
+enum qj_err	 qj_db_defer(struct qj_db *, const char *sql,
+		    const struct qj_params *, struct qj_diag *);
+/* Sends whatever is deferred now; the first error it met, if any. */
+enum qj_err	 qj_db_flush(struct qj_db *, struct qj_diag *);
+
 /* Runs a script of several statements without parameters (migrations). */
 enum qj_err	 qj_db_script(struct qj_db *, const char *sql, struct qj_diag *);
 
+/* BEGIN is deferred: it travels with the transaction's first statement. */
 enum qj_err	 qj_db_begin(struct qj_db *, struct qj_diag *);
 enum qj_err	 qj_db_commit(struct qj_db *, struct qj_diag *);
 /* Rolls back if a transaction is open; never fails. */
@@ -72,7 +87,10 @@ int64_t		 qj_db_i64(PGresult *, int row, int col);
 int		 qj_db_bool(PGresult *, int row, int col);
 int		 qj_db_isnull(PGresult *, int row, int col);
 
-/* The raw libpq connection, for the few callers that need it. */
+/*
+ * The raw libpq connection, for the few callers that need it.  Deferred
+ * statements have not reached it yet: qj_db_flush() first.
+ */
 PGconn		*qj_db_conn(struct qj_db *);
 
 #endif

@@ -14,6 +14,7 @@ int	cmd_migrate(int, char **);
 int	cmd_seed_demo(int, char **);
 int	cmd_bootstrap(int, char **);
 int	cmd_org_add(int, char **);
+int	cmd_export(int, char **);
 int	cmd_hash_password(int, char **);
 int	cmd_verify_signature(int, char **);
 int	cmd_sign(int, char **);

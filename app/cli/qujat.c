@@ -5,7 +5,7 @@
  *	qujat seed-demo --people FILE --out FILE [--db DSN]
  *	qujat hash-password < password
  *	qujat bootstrap ..., qujat org-add ... (cmd_accounts.c)
- *	qujat verify-signature, verify-audit, verify-archive, sign
+ *	qujat verify-signature, verify-audit, verify-archive, sign, export
  *
  * The database comes from --db or the QUJAT_DB environment variable.
  */
@@ -48,6 +48,8 @@ static const struct command commands[] = {
 	    "[--reason TEXT] --p12 FILE.p12 --p12-password-file FILE" },
 	{ "verify-audit", cmd_verify_audit,
 	    "verify-audit [--db DSN] [--stream S | --case ID] [--verbose]" },
+	{ "export", cmd_export, "export --dir DIR [--case ID | --since "
+	    "YYYY-MM-DD] [--archive-dir PATH] [--db DSN]" },
 	{ "verify-archive", cmd_verify_archive,
 	    "verify-archive PACKAGE.zip --trust CA.pem [--crl CRL.pem]..." },
 };

@@ -8,6 +8,8 @@
  * while a hold is active, then a signed act (two-phase, or a complete XAdES
  * signature made elsewhere) after which the package is gone for good.
  */
+#include <sys/wait.h>
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -626,6 +628,73 @@ START_TEST(t_hold_retention_and_disposition)
 }
 END_TEST
 
+static int
+shell(const char *cmd)
+{
+	int	st = system(cmd);
+
+	return (WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
+/*
+ * qujat export: every package not disposed of, copied intact, with a
+ * SHA256SUMS that sha256sum accepts; again, nothing changes; a package
+ * whose bytes are not the recorded ones is refused, named, not copied; a
+ * different file already in the way is never overwritten.
+ */
+START_TEST(t_export)
+{
+	char		cmd[8192], out[400], copy[400];
+	long long	live = db_int("SELECT count(*) FROM archive WHERE "
+			    "disposed_at IS NULL");
+	long long	gone = db_int("SELECT count(*) FROM archive WHERE "
+			    "disposed_at IS NOT NULL");
+
+	ck_assert_int_ge(live, 2);
+	snprintf(out, sizeof(out), "%s/export", H.root);
+	ck_assert_int_eq(shell("bin/qujat export >/dev/null 2>&1"), 2);
+	snprintf(cmd, sizeof(cmd), "bin/qujat export --dir %s --archive-dir "
+	    "%s/archive --db '%s' >/dev/null", out, H.root, H.dsn);
+	ck_assert_int_eq(shell(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "cd %s && sha256sum --quiet -c SHA256SUMS "
+	    "&& test $(ls case-*.zip | wc -l) -eq %lld && test $(wc -l < "
+	    "SHA256SUMS) -eq %lld", out, live, live);
+	ck_assert_int_eq(shell(cmd), 0);
+	/* Disposed of (by the test before): not exported. */
+	ck_assert_int_ge(gone, 1);
+	snprintf(cmd, sizeof(cmd), "! test -e %s/case-%lld.zip", out,
+	    (long long)db_int("SELECT min(case_id) FROM archive WHERE "
+	    "disposed_at IS NOT NULL"));
+	ck_assert_int_eq(shell(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "bin/qujat export --dir %s --archive-dir "
+	    "%s/archive --db '%s' >/dev/null", out, H.root, H.dsn);
+	ck_assert_int_eq(shell(cmd), 0);
+	/* A changed byte in the source: refused and named. */
+	snprintf(copy, sizeof(copy), "%s/archive-copy", H.root);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s/x && cp -r %s/archive %s && "
+	    "printf 'X' | dd of=%s/case-%lld.zip bs=1 seek=100 conv=notrunc "
+	    "2>/dev/null", copy, H.root, H.root, copy, copy, (long long)A);
+	ck_assert_int_eq(shell(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "bin/qujat export --dir %s/x --archive-dir "
+	    "%s --db '%s' 2>%s/x.err >/dev/null", H.root, copy, H.dsn, H.root);
+	ck_assert_int_eq(shell(cmd), 1);
+	snprintf(cmd, sizeof(cmd), "grep -q 'case %lld: .*not exported' %s/x.err "
+	    "&& ! test -e %s/x/case-%lld.zip && ! ls %s/x/*.tmp >/dev/null "
+	    "2>&1", (long long)A, H.root, H.root, (long long)A, H.root);
+	ck_assert_int_eq(shell(cmd), 0);
+	/* Something else in the way is left alone. */
+	snprintf(cmd, sizeof(cmd), "cp %s/archive/case-%lld.zip %s/x/ && "
+	    "printf 'Y' | dd of=%s/x/case-%lld.zip bs=1 seek=100 conv=notrunc "
+	    "2>/dev/null && bin/qujat export --dir %s/x --archive-dir "
+	    "%s/archive --db '%s' 2>%s/x.err >/dev/null; test $? -eq 1 && "
+	    "grep -q 'not overwritten' %s/x.err && printf 'Y' | cmp -s - "
+	    "%s/x/case-%lld.zip -i 0:100 -n 1", H.root, (long long)A, H.root,
+	    H.root, (long long)A, H.root, H.root, H.dsn, H.root, H.root, H.root,
+	    (long long)A);
+	ck_assert_int_eq(shell(cmd), 0);
+}
+END_TEST
+
 static Suite *
 api_suite(void)
 {
@@ -637,6 +706,7 @@ api_suite(void)
 	tcase_add_test(tc, t_search);
 	tcase_add_test(tc, t_download_and_verify);
 	tcase_add_test(tc, t_hold_retention_and_disposition);
+	tcase_add_test(tc, t_export);
 	suite_add_tcase(s, tc);
 	return (s);
 }

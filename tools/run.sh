@@ -12,7 +12,7 @@ if [ -z "${QUJAT_DB:-}" ]; then
 	sh tools/pg.sh start var/pg
 	QUJAT_DB=$(sh tools/pg.sh dsn var/pg)
 	trap 'sh tools/pg.sh stop var/pg; echo "qujat: PostgreSQL stopped"' EXIT
-	trap 'exit 130' INT TERM
+	trap 'exit 130' INT TERM HUP
 fi
 export QUJAT_DB
 export QUJAT_HOME="$top"
@@ -27,4 +27,18 @@ else
 fi
 
 echo "qujat: serving http://127.0.0.1:8080 (Ctrl-C to stop)"
-kore -f -n -r -c kore.conf || true
+# Kore runs in a session of its own and hears Ctrl-C from this script
+# only.  Were its workers to get the terminal's SIGINT too, they could
+# exit before the parent reads its own: Kore keeps one pending signal, the
+# workers' SIGCHLD replaces the SIGINT, and the parent serves on without
+# workers.  The parent, told once, stops its workers itself.
+kore= stop=
+trap 'stop=1; [ -z "$kore" ] || kill -TERM "$kore" 2>/dev/null || true' \
+    INT TERM HUP
+setsid kore -f -n -r -c kore.conf &
+kore=$!
+[ -z "$stop" ] || kill -TERM "$kore" 2>/dev/null || true
+while kill -0 "$kore" 2>/dev/null; do
+	wait "$kore" || true
+done
+trap - INT TERM HUP

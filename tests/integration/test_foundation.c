@@ -869,9 +869,15 @@ START_TEST(t_bootstrap)
 	    "person p ON p.id = g.person_id JOIN unit u ON u.id = g.unit_id "
 	    "WHERE p.login = 'root' AND g.role = 'admin' AND u.parent_id IS "
 	    "NULL AND u.code = 'kaznmu'"), 1);
-	/* Once only. */
+	/* Once only: the same again, or another university. */
+	ck_assert_int_eq(qujat(dsn, args), 1);
+	memcpy(strstr(args, "990440010005"), "000740001307", 12);
+	memcpy(strstr(args, "--code kaznmu"), "--code second", 13);
+	memcpy(strstr(args, "--admin-login root"), "--admin-login boss", 18);
+	memcpy(strstr(args, "770707410006"), "800808410003", 12);
 	ck_assert_int_eq(qujat(dsn, args), 1);
 	ck_assert_int_eq(boot_int(db, "SELECT count(*) FROM person"), 1);
+	ck_assert_int_eq(boot_int(db, "SELECT count(*) FROM organisation"), 1);
 	ck_assert_int_eq(qujat(dsn, "org-add --kind customer --bin "
 	    "010340010009 --code almaty-health --name-kk 'Басқарма' --name-ru "
 	    "'Управление' --name-en 'Department' --admin root"), 0);

@@ -52,17 +52,17 @@ add("/api/me", "get", op("Who am I: person, names, role grants, CSRF token", "se
 add("/api/units", "get", op("The organisations' unit trees", "accounts", {"200": ok("units", obj({"units": {"type": "array", "items": ref("Unit")}}))}))
 add("/api/admin/units", "post", op("Create a unit under one the administrator covers (same organisation; units never move)", "accounts", {"201": ok("created", obj({"id": I, "parent_id": I, "code": S, "kind": S}))},
     rb=body(obj({"parent_id": I, "code": {"type": "string", "pattern": "^[a-z][a-z0-9-]{0,39}$"}, "kind": {"type": "string", "enum": ["faculty", "registrar", "legal", "rectorate", "commission", "department"]}, "name_kk": S, "name_ru": S, "name_en": S}, ["parent_id", "code", "kind", "name_kk", "name_ru", "name_en"])),
-    desc="403 out-of-scope when the parent is outside the administrator's grants; 422 unknown-unit; 409 unit-code-taken; audited in the accounts stream."))
+    desc="403 out-of-scope when the parent is outside the administrator's grants; 422 unknown-unit; 409 unit-code-taken; audited in the accounts stream.", idem=True))
 add("/api/tokens", "get", op("The caller's bearer tokens (never the secrets)", "accounts", {"200": ok("tokens", {"type": "object"})}))
 add("/api/tokens", "post", op("Create a bearer token for integrations; the secret (qjt_...) is shown once", "accounts", {"201": ok("created", obj({"id": I, "name": S, "token": S}))}, rb=body(obj({"name": S, "expires_in_days": I}, ["name"]))))
 add("/api/tokens/{id}", "delete", op("Revoke one of the caller's tokens", "accounts", {"204": ok("revoked")}, params=[ID]))
 add("/api/admin/people", "get", op("People in the administrator's scope", "accounts", {"200": ok("people", {"type": "object"})}, params=[q("q", "substring of login, IIN or names"), q("limit", "1..500", I), q("offset", "0..", I)]))
 add("/api/admin/people", "post", op("Create a person (IIN validated: birth date, century digit, check digit)", "accounts", {"201": ok("created", obj({"id": I, "login": S}))},
-    rb=body(obj({"iin": {"type": "string", "pattern": "^[0-9]{12}$"}, "login": S, "name_kk": S, "name_ru": S, "name_en": S, "email": S, "password": S, "home_unit_id": I, "org_bin": S}, ["iin", "login", "name_kk", "name_ru", "name_en", "home_unit_id"]))))
+    rb=body(obj({"iin": {"type": "string", "pattern": "^[0-9]{12}$"}, "login": S, "name_kk": S, "name_ru": S, "name_en": S, "email": S, "password": S, "home_unit_id": I, "org_bin": S}, ["iin", "login", "name_kk", "name_ru", "name_en", "home_unit_id"])), idem=True))
 add("/api/admin/people/{id}", "get", op("A person and their grants", "accounts", {"200": ok("person", {"type": "object"})}, params=[ID]))
 add("/api/admin/people/{id}", "patch", op("Change email, names, password or disabled (disabling or a new password logs the person out everywhere)", "accounts", {"200": ok("person", {"type": "object"})}, params=[ID],
     rb=body(obj({"email": S, "name_kk": S, "name_ru": S, "name_en": S, "disabled": B, "password": S}))))
-add("/api/admin/people/{id}/roles", "post", op("Grant a role at a unit (covers its subtree); never to oneself", "accounts", {"201": ok("granted", obj({"grant_id": I, "role": S, "unit_id": I}))}, params=[ID], rb=body(obj({"role": S, "unit_id": I}, ["role", "unit_id"]))))
+add("/api/admin/people/{id}/roles", "post", op("Grant a role at a unit (covers its subtree); never to oneself", "accounts", {"201": ok("granted", obj({"grant_id": I, "role": S, "unit_id": I}))}, params=[ID], rb=body(obj({"role": S, "unit_id": I}, ["role", "unit_id"])), idem=True))
 add("/api/admin/people/{id}/roles/{grant_id}", "delete", op("Revoke a grant", "accounts", {"204": ok("revoked")}, params=[ID, p("grant_id", "the grant")]))
 add("/api/workflows", "get", op("The workflow definitions loaded (id, version, title, opening form)", "cases", {"200": ok("definitions", {"type": "object"})}))
 add("/api/forms/{name}", "get", op("A form's fields, types, codes and labels in the Accept-Language (kk, ru, en)", "cases", {"200": ok("description", {"type": "object"})}, params=[p("name", "form id, e.g. academic-leave-application", S)]))
@@ -96,7 +96,7 @@ add("/api/calendar/days/{date}", "delete", op("Remove an exception (admin)", "ca
 add("/api/calendar/periods", "get", op("The academic calendar: periods (summer vacation, academic periods, sessions) that guards read with qj:in-period", "calendar", {"200": ok("periods", {"type": "object"})}, params=[q("academic_year", "e.g. 2025-2026")]))
 add("/api/calendar/periods", "post", op("Add a period (admin), for every organisation or a unit in the administrator's scope, with its source", "calendar", {"201": ok("added", obj({"id": I, "kind": S, "academic_year": S, "starts_on": S, "ends_on": S}))},
     rb=body(obj({"kind": {"type": "string", "pattern": "^[a-z][a-z0-9-]{0,47}$"}, "academic_year": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{4}$"}, "starts_on": S, "ends_on": S, "unit_id": I, "title_kk": S, "title_ru": S, "title_en": S, "source": S}, ["kind", "academic_year", "starts_on", "ends_on", "title_kk", "title_ru", "title_en", "source"])),
-    desc="422 period-dates when the period ends before it starts or lies outside its academic year; 409 period-overlap when a period of the same kind and unit covers some of the days; audited in the calendar stream."))
+    desc="422 period-dates when the period ends before it starts or lies outside its academic year; 409 period-overlap when a period of the same kind and unit covers some of the days; audited in the calendar stream.", idem=True))
 add("/api/calendar/periods/{id}", "delete", op("Remove a period (admin)", "calendar", {"204": ok("removed")}, params=[p("id", "the period")]))
 add("/api/audit/verify", "get", op("Recompute a hash chain (auditor, admin)", "audit", {"200": ok("verdict", obj({"valid": B, "events": I, "first_broken": {"type": "object", "nullable": True}}))}, params=[q("stream", "accounts, calendar, system, case:<id>"), q("case", "case id", I)]))
 add("/api/archive", "get", op("Search sealed case archives (auditor)", "archive", {"200": ok("archives", {"type": "object"})},
@@ -105,7 +105,7 @@ add("/api/archive/verify", "post", op("Verify an uploaded package with the offli
 add("/api/archive/{id}", "get", op("An archived case's package record, retention and holds", "archive", {"200": ok("record", {"type": "object"})}, params=[ID]))
 add("/api/archive/{id}/package", "get", op("Download the sealed ASiC-E package", "archive", {"200": ok("package", {"type": "string", "format": "binary"}, "application/vnd.etsi.asic-e+zip")}, params=[ID]))
 add("/api/archive/{id}/verify", "get", op("Verify the stored package", "archive", {"200": ok("report", {"type": "object"})}, params=[ID]))
-add("/api/archive/{id}/holds", "post", op("Put the package on legal hold, with a reason", "archive", {"201": ok("hold", {"type": "object"})}, params=[ID], rb=body(obj({"reason": S}, ["reason"]))))
+add("/api/archive/{id}/holds", "post", op("Put the package on legal hold, with a reason", "archive", {"201": ok("hold", {"type": "object"})}, params=[ID], rb=body(obj({"reason": S}, ["reason"])), idem=True))
 add("/api/archive/{id}/holds/{hold_id}/lift", "post", op("Lift a legal hold, with a reason", "archive", {"200": ok("lifted", {"type": "object"})}, params=[ID, p("hold_id", "the hold")], rb=body(obj({"reason": S}, ["reason"]))))
 add("/api/archive/{id}/disposition/signing", "post", op("Phase one of signing a disposition act", "archive", {"201": ok("what to sign", {"type": "object"})}, params=[ID], rb=body({"type": "object"})))
 add("/api/archive/{id}/disposition", "post", op("Dispose of a package past retention and not on hold, by a signed act", "archive", {"200": ok("disposed", {"type": "object"})}, params=[ID], rb=body({"type": "object"})))

@@ -641,11 +641,14 @@ hold_change(struct api_ctx *ctx, int lift)
 {
 	PGresult	*row = NULL;
 	const char	*reason;
-	char		 stream[40];
+	char		 stream[40], hash[65] = "";
 	int64_t		 id = lift ? ctx->id[1] : 0;
 	enum qj_err	 err;
 	json_t		*detail;
 
+	/* A retried hold must not become two holds. */
+	if (api_idem_replay(ctx, hash))
+		return;
 	if ((reason = reason_or_reply(ctx)) == NULL)
 		return;
 	if ((err = qj_db_begin(ctx->db, &ctx->diag)) != QJ_OK) {
@@ -671,14 +674,13 @@ hold_change(struct api_ctx *ctx, int lift)
 		err = api_audit(ctx, stream, lift ? "archive.hold.lift" :
 		    "archive.hold.set", NULL, NULL, detail);
 	}
-	if (err != QJ_OK || (err = qj_db_commit(ctx->db, &ctx->diag)) !=
-	    QJ_OK) {
+	if (err != QJ_OK) {
 		reply_error(ctx, err, &ctx->diag);
 		goto out;
 	}
-	reply_json(ctx, lift ? 200 : 201, json_pack("{s:I, s:I, s:s, s:b}",
-	    "case_id", (json_int_t)ctx->id[0], "hold_id", (json_int_t)id,
-	    "reason", reason, "active", !lift));
+	api_commit_reply(ctx, hash, lift ? 200 : 201, json_pack("{s:I, s:I, "
+	    "s:s, s:b}", "case_id", (json_int_t)ctx->id[0], "hold_id",
+	    (json_int_t)id, "reason", reason, "active", !lift));
 out:
 	qj_db_rollback(ctx->db);
 	PQclear(row);

@@ -302,13 +302,13 @@ h_calendar_periods_create(struct api_ctx *ctx)
 	PGresult		*res = NULL;
 	const char		*kind, *year, *from, *to;
 	json_t			*unit;
-	char			 lo[24], hi[24];
+	char			 lo[24], hi[24], idem[65] = "";
 	qj_day			 d[2];
 	enum qj_err		 err;
 	int64_t			 unit_id = 0, id;
 	int			 first, i;
 
-	if (require_role(ctx, "admin") != 0)
+	if (require_role(ctx, "admin") != 0 || api_idem_replay(ctx, idem))
 		return;
 	if ((err = qj_json_check(ctx->json, spec, QJ_NELEM(spec), "",
 	    &ctx->diag)) != QJ_OK) {
@@ -430,15 +430,14 @@ h_calendar_periods_create(struct api_ctx *ctx)
 	if ((err = api_audit(ctx, "calendar", "calendar.period.add", NULL,
 	    NULL, json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)id,
 	    "kind", kind, "academic_year", year, "starts_on", from, "ends_on",
-	    to))) != QJ_OK ||
-	    (err = qj_db_commit(ctx->db, &ctx->diag)) != QJ_OK) {
+	    to))) != QJ_OK) {
 		qj_db_rollback(ctx->db);
 		reply_error(ctx, err, &ctx->diag);
 		return;
 	}
-	reply_json(ctx, 201, json_pack("{s:I, s:s, s:s, s:s, s:s}", "id",
-	    (json_int_t)id, "kind", kind, "academic_year", year, "starts_on",
-	    from, "ends_on", to));
+	api_commit_reply(ctx, idem, 201, json_pack("{s:I, s:s, s:s, s:s, s:s}",
+	    "id", (json_int_t)id, "kind", kind, "academic_year", year,
+	    "starts_on", from, "ends_on", to));
 }
 
 /* DELETE /api/calendar/periods/{id} */

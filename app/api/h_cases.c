@@ -26,105 +26,6 @@
 
 #define PREPARE_TTL	600	/* seconds a prepared signature stays valid */
 
-/* ---- idempotency ---------------------------------------------------------- */
-
-static int
-idem_valid(const char *key)
-{
-	size_t	i, n = strlen(key);
-
-	if (n == 0 || n > 128)
-		return (0);
-	for (i = 0; i < n; i++)
-		if (!isgraph((unsigned char)key[i]))
-			return (0);
-	return (1);
-}
-
-/* The request's fingerprint: method, path and body. */
-static void
-idem_hash(struct api_ctx *ctx, char out[65])
-{
-	struct qj_buf	b = QJ_BUF_INIT;
-
-	qj_buf_printf(&b, "%d %s\n", ctx->req->method, ctx->req->path);
-	if (ctx->req->body != NULL)
-		qj_buf_append(&b, ctx->req->body, ctx->req->body_len);
-	qj_sha256_hex(b.data, b.len, out);
-	qj_buf_free(&b);
-}
-
-/*
- * Replays an earlier response to this Idempotency-Key.  Returns 1 when it
- * replied (replay or a 4xx), 0 when the handler should proceed.
- */
-static int
-idem_replay(struct api_ctx *ctx, char hash[65])
-{
-	PGresult	*res = NULL;
-	enum qj_err	 err;
-
-	if (ctx->req->idempotency_key == NULL)
-		return (0);
-	if (!idem_valid(ctx->req->idempotency_key)) {
-		reply_problem(ctx, 400, "invalid-header", "Idempotency-Key",
-		    "Idempotency-Key must be 1..128 visible characters");
-		return (1);
-	}
-	idem_hash(ctx, hash);
-	err = idem_get(ctx->db, ctx->actor->person_id,
-	    ctx->req->idempotency_key, &res, &ctx->diag);
-	if (err != QJ_OK) {
-		reply_error(ctx, err, &ctx->diag);
-		return (1);
-	}
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return (0);
-	}
-	if (strcmp(qj_db_str(res, 0, 2), hash) != 0) {
-		PQclear(res);
-		reply_problem(ctx, 422, "idempotency-key-reused",
-		    "Idempotency-Key", "this key was used for a different "
-		    "request");
-		return (1);
-	}
-	ctx->resp->status = (int)qj_db_i64(res, 0, 0);
-	ctx->resp->content_type = ctx->resp->status >= 400 ?
-	    "application/problem+json" : "application/json";
-	qj_buf_reset(&ctx->resp->body);
-	qj_buf_puts(&ctx->resp->body, qj_db_str(res, 0, 1));
-	api_resp_header(ctx->resp, "Idempotent-Replayed", "true");
-	PQclear(res);
-	return (1);
-}
-
-/* Stores the response in the open transaction (before the commit). */
-static enum qj_err
-idem_store(struct api_ctx *ctx, const char hash[65])
-{
-	if (ctx->req->idempotency_key == NULL)
-		return (QJ_OK);
-	return (idem_put(ctx->db, ctx->actor->person_id,
-	    ctx->req->idempotency_key, hash, ctx->resp->status,
-	    ctx->resp->body.data ? ctx->resp->body.data : "",
-	    ctx->resp->body.len, ctx->now, &ctx->diag));
-}
-
-/* Commits with the idempotency record; on failure replies an error. */
-static void
-commit_reply(struct api_ctx *ctx, const char hash[65], int status, json_t *o)
-{
-	enum qj_err	err;
-
-	reply_json(ctx, status, o);
-	if ((err = idem_store(ctx, hash)) != QJ_OK ||
-	    (err = qj_db_commit(ctx->db, &ctx->diag)) != QJ_OK) {
-		qj_db_rollback(ctx->db);
-		reply_error(ctx, err, &ctx->diag);
-	}
-}
-
 /* ---- helpers ---------------------------------------------------------------- */
 
 static enum qj_err
@@ -221,7 +122,7 @@ h_cases_create(struct api_ctx *ctx)
 		reply_error(ctx, err, &ctx->diag);
 		return;
 	}
-	if (idem_replay(ctx, hash))
+	if (api_idem_replay(ctx, hash))
 		return;
 	def = wf_set_find(api_rt()->wfs, qj_json_str(ctx->json, "workflow"));
 	if (def == NULL) {
@@ -290,7 +191,7 @@ h_cases_create(struct api_ctx *ctx)
 		snprintf(loc, sizeof(loc), "/api/cases/%lld", (long long)id);
 		api_resp_header(ctx->resp, "Location", loc);
 	}
-	commit_reply(ctx, hash, 201, o);
+	api_commit_reply(ctx, hash, 201, o);
 out:
 	qj_buf_free(&doc);
 }
@@ -657,7 +558,7 @@ h_case_transition(struct api_ctx *ctx)
 		    "so that concurrent changes are not overwritten");
 		return;
 	}
-	if (idem_replay(ctx, hash))
+	if (api_idem_replay(ctx, hash))
 		return;
 	event = qj_json_str(ctx->json, "event");
 	memset(&in, 0, sizeof(in));
@@ -730,7 +631,7 @@ h_case_transition(struct api_ctx *ctx)
 		snprintf(etag, sizeof(etag), "\"%d\"", r.version);
 		api_resp_header(ctx->resp, "ETag", etag);
 	}
-	commit_reply(ctx, hash, 200, o);
+	api_commit_reply(ctx, hash, 200, o);
 	goto out;
 fail:
 	qj_db_rollback(ctx->db);
@@ -738,7 +639,7 @@ fail:
 	/* A refusal is an answer too: retries with the key get it again. */
 	if (ctx->req->idempotency_key != NULL && ctx->resp->status < 500 &&
 	    ctx->resp->status != 409 && qj_db_begin(ctx->db, NULL) == QJ_OK) {
-		if (idem_store(ctx, hash) == QJ_OK)
+		if (api_idem_store(ctx, hash) == QJ_OK)
 			(void)qj_db_commit(ctx->db, NULL);
 		else
 			qj_db_rollback(ctx->db);
@@ -941,7 +842,7 @@ h_orders_create(struct api_ctx *ctx)
 		reply_error(ctx, err, &ctx->diag);
 		return;
 	}
-	if (require_role(ctx, "registrar") != 0 || idem_replay(ctx, hash))
+	if (require_role(ctx, "registrar") != 0 || api_idem_replay(ctx, hash))
 		return;
 	n = json_array_size(json_object_get(ctx->json, "case_ids"));
 	for (i = 0; i < n; i++) {
@@ -969,7 +870,7 @@ h_orders_create(struct api_ctx *ctx)
 		reply_error(ctx, err, &ctx->diag);
 		goto out;
 	}
-	commit_reply(ctx, hash, 201, o);
+	api_commit_reply(ctx, hash, 201, o);
 out:
 	json_decref(head);
 }

@@ -249,12 +249,12 @@ h_people_create(struct api_ctx *ctx)
 		{ "org_bin", QJ_J_STRING, 0, 12 },
 	};
 	struct person_in	 in;
-	char			 hash[QJ_PASSWORD_HASH_MAX];
+	char			 hash[QJ_PASSWORD_HASH_MAX], idem[65] = "";
 	const char		*bin;
 	enum qj_err		 err;
 	int64_t			 id;
 
-	if (require_role(ctx, "admin") != 0)
+	if (require_role(ctx, "admin") != 0 || api_idem_replay(ctx, idem))
 		return;
 	if ((err = qj_json_check(ctx->json, spec, QJ_NELEM(spec), "",
 	    &ctx->diag)) != QJ_OK ||
@@ -309,15 +309,16 @@ h_people_create(struct api_ctx *ctx)
 	    (err = api_audit(ctx, "accounts", "person.create", NULL, NULL,
 	    json_pack("{s:I, s:s, s:I, s:b}", "person_id", (json_int_t)id,
 	    "login", in.login, "home_unit_id", (json_int_t)in.home_unit_id,
-	    "password_set", in.password_hash != NULL))) != QJ_OK ||
-	    (err = qj_db_commit(ctx->db, &ctx->diag)) != QJ_OK) {
+	    "password_set", in.password_hash != NULL))) != QJ_OK) {
+		qj_db_rollback(ctx->db);
 		reply_error(ctx, err, &ctx->diag);
 		return;
 	}
-	qj_log(QJ_LOG_INFO, "admin", "person-created id=%lld by=%lld",
-	    (long long)id, (long long)ctx->actor->person_id);
-	reply_json(ctx, 201, json_pack("{s:I, s:s}", "id", (json_int_t)id,
-	    "login", in.login));
+	api_commit_reply(ctx, idem, 201, json_pack("{s:I, s:s}", "id",
+	    (json_int_t)id, "login", in.login));
+	if (ctx->resp->status == 201)
+		qj_log(QJ_LOG_INFO, "admin", "person-created id=%lld by=%lld",
+		    (long long)id, (long long)ctx->actor->person_id);
 }
 
 /* PATCH /api/admin/people/{id} {email?, name_*?, disabled?, password?} */
@@ -400,10 +401,11 @@ h_roles_grant(struct api_ctx *ctx)
 	};
 	const char	*role;
 	PGresult	*res;
+	char		 idem[65] = "";
 	enum qj_err	 err;
 	int64_t		 unit_id, gid;
 
-	if (require_role(ctx, "admin") != 0)
+	if (require_role(ctx, "admin") != 0 || api_idem_replay(ctx, idem))
 		return;
 	if ((err = qj_json_check(ctx->json, spec, QJ_NELEM(spec), "",
 	    &ctx->diag)) != QJ_OK) {
@@ -434,16 +436,18 @@ h_roles_grant(struct api_ctx *ctx)
 	    (err = api_audit(ctx, "accounts", "role.grant", NULL, NULL,
 	    json_pack("{s:I, s:I, s:s, s:I}", "person_id",
 	    (json_int_t)ctx->id[0], "grant_id", (json_int_t)gid, "role", role,
-	    "unit_id", (json_int_t)unit_id))) != QJ_OK ||
-	    (err = qj_db_commit(ctx->db, &ctx->diag)) != QJ_OK) {
+	    "unit_id", (json_int_t)unit_id))) != QJ_OK) {
+		qj_db_rollback(ctx->db);
 		reply_error(ctx, err, &ctx->diag);
 		return;
 	}
-	qj_log(QJ_LOG_INFO, "admin", "role-granted grant=%lld role=%s "
-	    "person=%lld by=%lld", (long long)gid, role, (long long)ctx->id[0],
-	    (long long)ctx->actor->person_id);
-	reply_json(ctx, 201, json_pack("{s:I, s:s, s:I}", "grant_id",
-	    (json_int_t)gid, "role", role, "unit_id", (json_int_t)unit_id));
+	api_commit_reply(ctx, idem, 201, json_pack("{s:I, s:s, s:I}",
+	    "grant_id", (json_int_t)gid, "role", role, "unit_id",
+	    (json_int_t)unit_id));
+	if (ctx->resp->status == 201)
+		qj_log(QJ_LOG_INFO, "admin", "role-granted grant=%lld role=%s "
+		    "person=%lld by=%lld", (long long)gid, role,
+		    (long long)ctx->id[0], (long long)ctx->actor->person_id);
 }
 
 /* DELETE /api/admin/people/{id}/roles/{grant} */
@@ -513,11 +517,12 @@ h_units_create(struct api_ctx *ctx)
 	    "rectorate", "commission", "department" };
 	PGresult	*res = NULL;
 	const char	*code, *kind;
+	char		 idem[65] = "";
 	enum qj_err	 err;
 	int64_t		 parent, org, id, existing;
 	size_t		 i;
 
-	if (require_role(ctx, "admin") != 0)
+	if (require_role(ctx, "admin") != 0 || api_idem_replay(ctx, idem))
 		return;
 	if ((err = qj_json_check(ctx->json, spec, QJ_NELEM(spec), "",
 	    &ctx->diag)) != QJ_OK) {
@@ -573,13 +578,12 @@ h_units_create(struct api_ctx *ctx)
 	    (err = api_audit(ctx, "accounts", "unit.create", NULL, NULL,
 	    json_pack("{s:I, s:I, s:s, s:s}", "unit_id", (json_int_t)id,
 	    "parent_id", (json_int_t)parent, "code", code, "kind", kind))) !=
-	    QJ_OK ||
-	    (err = qj_db_commit(ctx->db, &ctx->diag)) != QJ_OK) {
+	    QJ_OK) {
 		qj_db_rollback(ctx->db);
 		reply_error(ctx, err, &ctx->diag);
 		return;
 	}
-	reply_json(ctx, 201, json_pack("{s:I, s:I, s:s, s:s}", "id",
-	    (json_int_t)id, "parent_id", (json_int_t)parent, "code", code,
-	    "kind", kind));
+	api_commit_reply(ctx, idem, 201, json_pack("{s:I, s:I, s:s, s:s}",
+	    "id", (json_int_t)id, "parent_id", (json_int_t)parent, "code",
+	    code, "kind", kind));
 }

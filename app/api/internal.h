@@ -119,6 +119,17 @@ int	require_role(struct api_ctx *, const char *role);
 json_t	*actor_json(const struct actor *);
 
 /* h_audit.c: records an event in the caller's transaction; steals detail. */
+/*
+ * Idempotency-Key (idem.c).  api_idem_replay() answers a retry (or a bad
+ * key) and returns 1, or returns 0 and fills `hash` for the handler to
+ * pass to api_idem_store() (inside its transaction, after the reply is
+ * set, before COMMIT) or api_commit_reply() (reply, store, commit).
+ */
+int	api_idem_replay(struct api_ctx *, char hash[65]);
+enum qj_err api_idem_store(struct api_ctx *, const char hash[65]);
+void	api_commit_reply(struct api_ctx *, const char hash[65], int status,
+	    json_t *);
+
 enum qj_err api_audit(struct api_ctx *, const char *stream, const char *action,
 	    const char *state_before, const char *state_after, json_t *detail);
 /* {"person_id", "fields": sorted names of the body's members, "disabled"?} */

@@ -541,10 +541,24 @@ START_TEST(t_hold_retention_and_disposition)
 	snprintf(path, sizeof(path), "/api/archive/%lld/holds", (long long)b);
 	ck_assert_int_eq(t_json(&aud, "POST", path, "{}", &r), 400);
 	tresp_free(&r);
-	ck_assert_int_eq(t_json(&aud, "POST", path, "{\"reason\":\"Сот "
-	    "ісі № 2-123 / court case\"}", &r), 201);
-	hold = t_int(&r, "hold_id");
-	tresp_free(&r);
+	{
+		/* A retried hold (same Idempotency-Key) is one hold. */
+		static const char *const key[] = { "Idempotency-Key: hold-1",
+		    NULL };
+		const char *b1 = "{\"reason\":\"Сот ісі № 2-123 / court "
+		    "case\"}";
+
+		ck_assert_int_eq(t_req(&aud, "POST", path, b1, strlen(b1),
+		    NULL, key, &r), 201);
+		hold = t_int(&r, "hold_id");
+		tresp_free(&r);
+		ck_assert_int_eq(t_req(&aud, "POST", path, b1, strlen(b1),
+		    NULL, key, &r), 201);
+		ck_assert_int_eq(t_int(&r, "hold_id"), hold);
+		tresp_free(&r);
+		ck_assert_int_eq(q1("SELECT count(*) FROM legal_hold WHERE "
+		    "case_id = %lld", (long long)b), 1);
+	}
 	ck_assert_int_eq(dispose_prepare(&aud, "auditor", b, &r), 409);
 	ck_assert(t_is_problem(&r, 409, "legal-hold"));
 	tresp_free(&r);

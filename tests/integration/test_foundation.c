@@ -575,6 +575,33 @@ START_TEST(t_units_create)
 	    201);
 	tresp_free(&r);
 	ck_assert_int_eq(db_int("SELECT count(*) FROM unit"), units + 2);
+	/* Idempotency-Key: a retry gets the first answer and adds nothing;
+	 * the key with another request is refused. */
+	{
+		static const char *const key[] = { "Idempotency-Key: unit-7f3a",
+		    NULL };
+		const char	*u = "{\"parent_id\":1,\"code\":\"retry-unit\","
+				    "\"kind\":\"department\",\"name_kk\":\"a\","
+				    "\"name_ru\":\"a\",\"name_en\":\"a\"}";
+		char		 hdr[16];
+		long long	 first;
+
+		ck_assert_int_eq(t_req(&root, "POST", "/api/admin/units", u,
+		    strlen(u), NULL, key, &r), 201);
+		first = t_int(&r, "id");
+		tresp_free(&r);
+		ck_assert_int_eq(t_req(&root, "POST", "/api/admin/units", u,
+		    strlen(u), NULL, key, &r), 201);
+		ck_assert_int_eq(t_int(&r, "id"), first);
+		ck_assert_ptr_nonnull(t_header(&r, "idempotent-replayed", hdr,
+		    sizeof(hdr)));
+		tresp_free(&r);
+		ck_assert_int_eq(db_int("SELECT count(*) FROM unit"), units + 3);
+		ck_assert_int_eq(t_req(&root, "POST", "/api/admin/units", body,
+		    strlen(body), NULL, key, &r), 422);
+		ck_assert(t_is_problem(&r, 422, "idempotency-key-reused"));
+		tresp_free(&r);
+	}
 }
 END_TEST
 

@@ -33,18 +33,6 @@
 
 #define AC_MAX_TEXT	300
 
-/* The value after `name`, or NULL. */
-static const char *
-ac_opt(int argc, char **argv, const char *name)
-{
-	int	i;
-
-	for (i = 1; i + 1 < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return (argv[i + 1]);
-	return (NULL);
-}
-
 /* Every option named in `names` must be given; returns 0 or prints why. */
 static int
 ac_require(int argc, char **argv, const char *const *names, size_t n,
@@ -54,7 +42,7 @@ ac_require(int argc, char **argv, const char *const *names, size_t n,
 	int	ok = 1;
 
 	for (i = 0; i < n; i++)
-		if ((out[i] = ac_opt(argc, argv, names[i])) == NULL) {
+		if ((out[i] = cli_opt(argc, argv, names[i])) == NULL) {
 			fprintf(stderr, "qujat: %s is required\n", names[i]);
 			ok = 0;
 		}
@@ -194,7 +182,7 @@ cmd_bootstrap(int argc, char **argv)
 		return (2);
 	}
 	cli_secret_free(&pw);
-	if ((db = cli_db_open(ac_opt(argc, argv, "--db"))) == NULL)
+	if ((db = cli_db_open(cli_opt(argc, argv, "--db"))) == NULL)
 		return (1);
 	ac_operator(op);
 	if (qj_db_begin(db, &d) != QJ_OK ||
@@ -275,8 +263,8 @@ cmd_org_add(int argc, char **argv)
 		    "with a letter\n");
 		return (2);
 	}
-	admin = ac_opt(argc, argv, "--admin");
-	if ((db = cli_db_open(ac_opt(argc, argv, "--db"))) == NULL)
+	admin = cli_opt(argc, argv, "--admin");
+	if ((db = cli_db_open(cli_opt(argc, argv, "--db"))) == NULL)
 		return (1);
 	ac_operator(op);
 	if (qj_db_begin(db, &d) != QJ_OK)

@@ -27,17 +27,6 @@
 #define UNIV_BIN	"990440010005"
 #define CUSTOMER_BIN	"010340010009"
 
-static const char *
-opt(int argc, char **argv, const char *name)
-{
-	int	i;
-
-	for (i = 1; i + 1 < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return (argv[i + 1]);
-	return (NULL);
-}
-
 int
 cmd_migrate(int argc, char **argv)
 {
@@ -45,7 +34,7 @@ cmd_migrate(int argc, char **argv)
 	struct qj_db	*db;
 	int		 applied, version;
 
-	if ((db = cli_db_open(opt(argc, argv, "--db"))) == NULL)
+	if ((db = cli_db_open(cli_opt(argc, argv, "--db"))) == NULL)
 		return (1);
 	if (qj_migrate_apply(db, &applied, &d) != QJ_OK) {
 		fprintf(stderr, "qujat: migrate: %s\n", d.detail);
@@ -228,8 +217,8 @@ seed_person(struct qj_db *db, char **f, FILE *out, struct qj_diag *d)
 int
 cmd_seed_demo(int argc, char **argv)
 {
-	const char	*people = opt(argc, argv, "--people");
-	const char	*outpath = opt(argc, argv, "--out");
+	const char	*people = cli_opt(argc, argv, "--people");
+	const char	*outpath = cli_opt(argc, argv, "--out");
 	struct qj_diag	 d;
 	struct qj_db	*db;
 	char		 line[2048], *f[8];
@@ -242,7 +231,7 @@ cmd_seed_demo(int argc, char **argv)
 		    "--out FILE [--db DSN]\n");
 		return (2);
 	}
-	if ((db = cli_db_open(opt(argc, argv, "--db"))) == NULL)
+	if ((db = cli_db_open(cli_opt(argc, argv, "--db"))) == NULL)
 		return (1);
 	qj_diag_clear(&d);
 	if (org_by_bin(db, UNIV_BIN, &existing, NULL) == QJ_OK) {

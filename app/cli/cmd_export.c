@@ -31,17 +31,6 @@
 #include "core/codec.h"
 #include "store/db.h"
 
-static const char *
-ex_opt(int argc, char **argv, const char *name)
-{
-	int	i;
-
-	for (i = 1; i + 1 < argc; i++)
-		if (strcmp(argv[i], name) == 0)
-			return (argv[i + 1]);
-	return (NULL);
-}
-
 /* SHA-256 of a file, hex; -1 when it cannot be read. */
 static int
 ex_hash_file(const char *path, char hex[65])
@@ -160,10 +149,10 @@ ex_sums(const char *dir, const struct qj_buf *sums)
 int
 cmd_export(int argc, char **argv)
 {
-	const char	*dir = ex_opt(argc, argv, "--dir");
-	const char	*cid = ex_opt(argc, argv, "--case");
-	const char	*since = ex_opt(argc, argv, "--since");
-	const char	*adir = ex_opt(argc, argv, "--archive-dir");
+	const char	*dir = cli_opt(argc, argv, "--dir");
+	const char	*cid = cli_opt(argc, argv, "--case");
+	const char	*since = cli_opt(argc, argv, "--since");
+	const char	*adir = cli_opt(argc, argv, "--archive-dir");
 	struct qj_buf	 sums = QJ_BUF_INIT;
 	struct qj_params p;
 	struct qj_diag	 d;
@@ -190,7 +179,7 @@ cmd_export(int argc, char **argv)
 		    strerror(errno));
 		return (1);
 	}
-	if ((db = cli_db_open(ex_opt(argc, argv, "--db"))) == NULL)
+	if ((db = cli_db_open(cli_opt(argc, argv, "--db"))) == NULL)
 		return (1);
 	qj_diag_clear(&d);
 	qj_p_init(&p);

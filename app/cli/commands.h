@@ -21,6 +21,9 @@ int	cmd_sign(int, char **);
 int	cmd_verify_audit(int, char **);
 int	cmd_verify_archive(int, char **);
 
+/* The value after the option `name` ("--db"), or NULL. */
+const char	*cli_opt(int argc, char **argv, const char *name);
+
 /* Reads at most `max` bytes of a file into a NUL-terminated buffer. */
 struct qj_buf;
 struct qj_diag;

@@ -65,6 +65,17 @@ usage(void)
 	return (2);
 }
 
+const char *
+cli_opt(int argc, char **argv, const char *name)
+{
+	int	i;
+
+	for (i = 1; i + 1 < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return (argv[i + 1]);
+	return (NULL);
+}
+
 struct qj_db *
 cli_db_open(const char *dsn_arg)
 {
